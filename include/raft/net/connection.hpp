@@ -1,0 +1,68 @@
+// One TCP connection carrying newline-delimited frames, owned by the node's
+// strand. A reader coroutine hands each complete line to a callback; a
+// writer coroutine drains a bounded queue. Socket errors are values here: a
+// peer going away is normal, so nothing throws.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/io_context.hpp>
+
+namespace raft::net {
+
+using Strand = boost::asio::strand<boost::asio::io_context::executor_type>;
+
+// Why a connection's read loop ended.
+enum class CloseReason { peer_closed, io_error, oversized_frame, local };
+
+const char* to_string(CloseReason reason);
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  // Bounds on what may wait in the send queue; past them frames are dropped
+  // (Raft tolerates lost messages; a stalled peer must not eat our memory).
+  static constexpr std::size_t max_queued_frames = 4096;
+  static constexpr std::size_t max_queued_bytes = 64 * 1024 * 1024;
+
+  using LineHandler = std::function<void(std::string_view line)>;
+
+  Connection(boost::asio::ip::tcp::socket socket, std::size_t max_line_bytes);
+
+  // Reads lines until the connection ends, calling `on_line` for each (on
+  // the strand). Returns why it ended. Start it once.
+  boost::asio::awaitable<CloseReason> read_lines(LineHandler on_line);
+
+  // Drains the send queue until close(). Start it once, beside read_lines.
+  boost::asio::awaitable<void> write_loop();
+
+  // Queues one frame (a newline is appended). False if the queue is full or
+  // the connection is closed; the frame is then dropped.
+  bool send(std::string frame);
+
+  void close();
+  bool is_open() const { return open_; }
+  std::string remote() const { return remote_; }
+
+ private:
+  boost::asio::ip::tcp::socket socket_;
+  std::size_t max_line_bytes_;
+  std::string remote_;
+  bool open_ = true;
+
+  std::deque<std::string> queue_;
+  std::size_t queued_bytes_ = 0;
+  // Sleeps at time_point::max(); cancelled to wake the writer.
+  boost::asio::steady_timer wake_writer_;
+};
+
+}  // namespace raft::net

@@ -1,0 +1,137 @@
+// One Raft server: the core, its storage and its network, driven by a set
+// of coroutines that all run on one strand. Nothing here decides anything
+// Raft decides; it moves events into the core and carries out its Ready.
+//
+// The coroutines (see node.cpp):
+//   accept_loop      accepts peers and clients on our port
+//   serve_inbound    reads requests from one inbound connection
+//   dial_loop        keeps one outgoing connection per peer, reads replies
+//   watch_peer       re-dials a peer that stops answering
+//   election_timer   the follower/candidate timeout, randomized
+//   heartbeat_loop   as leader, one per follower, every heartbeat interval
+// Vote gathering is the candidate's RequestVotes going out to every peer at
+// once (as soon as its new term is durable) and each dial_loop feeding the
+// replies to the core as they arrive.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <spdlog/logger.h>
+
+#include "raft/core/raft.hpp"
+#include "raft/net/connection.hpp"
+#include "raft/net/wire.hpp"
+#include "raft/node/disk_writer.hpp"
+#include "raft/node/options.hpp"
+#include "raft/storage/hard_state_file.hpp"
+#include "raft/storage/log_store.hpp"
+
+namespace raft::node {
+
+class Node {
+ public:
+  // Opens the data directory and recovers term, vote and log. Throws
+  // storage::StorageError if they are damaged.
+  Node(boost::asio::io_context& io, NodeOptions options,
+       std::shared_ptr<spdlog::logger> log);
+  ~Node();
+
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  // Binds the port and starts the coroutines. Throws if the port is taken.
+  void start();
+  // Closes every connection and timer and flushes the disk. Call on the
+  // strand (or after the io_context stopped).
+  void stop();
+
+  // Called with a reason when the node cannot go on (the disk failed).
+  void on_fatal(std::function<void(const std::string&)> handler) {
+    on_fatal_ = std::move(handler);
+  }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+
+  struct PeerLink {
+    std::shared_ptr<net::Connection> connection;
+    // When the oldest request still unanswered was sent.
+    std::optional<Clock::time_point> waiting_since;
+  };
+
+  // Coroutines.
+  boost::asio::awaitable<void> accept_loop();
+  boost::asio::awaitable<void> serve_inbound(
+      std::shared_ptr<net::Connection> connection);
+  boost::asio::awaitable<void> dial_loop(NodeId peer);
+  boost::asio::awaitable<void> watch_peer(
+      NodeId peer, std::shared_ptr<net::Connection> connection);
+  boost::asio::awaitable<void> election_timer();
+  boost::asio::awaitable<void> heartbeat_loop(NodeId peer, Term term);
+  void spawn(boost::asio::awaitable<void> coroutine, const char* what);
+
+  // Frames in.
+  void on_inbound_line(net::Connection& connection, NodeId& bound_peer,
+                       std::string_view line);
+  void on_reply_line(NodeId peer, net::Connection& connection,
+                     std::string_view line);
+  bool accept_peer_message(const Message& message, net::Connection& from);
+  void reject(net::Connection& connection, const std::string& why);
+
+  // The core's Ready out.
+  void process_ready();
+  void log_event(const Event& event);
+  void send_message(const Message& message);
+  void on_write_done(const WriteDone& done);
+  void reset_election_deadline();
+
+  net::StatusReply status() const;
+
+  boost::asio::io_context& io_;
+  net::Strand strand_;
+  NodeOptions options_;
+  std::shared_ptr<spdlog::logger> log_;
+  std::function<void(const std::string&)> on_fatal_;
+
+  storage::HardStateFile hard_state_file_;
+  storage::LogStore log_store_;
+  Raft core_;
+  std::unique_ptr<DiskWriter> disk_;
+
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::map<NodeId, PeerLink> links_;
+  // Where replies to a peer's requests go: the connection they came in on.
+  std::map<NodeId, std::weak_ptr<net::Connection>> reply_routes_;
+  std::set<std::shared_ptr<net::Connection>> inbound_;
+
+  std::mt19937_64 random_;
+  Clock::time_point election_deadline_;
+  boost::asio::steady_timer election_timer_;
+
+  // Persist-before-send: each write gets a sequence number; a message that
+  // depends on the state of write N waits here until N is durable.
+  static constexpr std::size_t max_waiting_messages = 65536;
+  std::uint64_t submitted_seq_ = 0;
+  std::uint64_t durable_seq_ = 0;
+  std::deque<std::pair<std::uint64_t, Message>> waiting_messages_;
+
+  Index applied_index_ = 0;
+  bool stopped_ = false;
+};
+
+}  // namespace raft::node

@@ -1,0 +1,132 @@
+// The replicated log on disk: a directory of append-only segment files.
+//
+// A segment is named by the index of its first entry, zero-padded to 20
+// digits with a `.seg` suffix (00000000000000000001.seg). It holds records
+// back to back, each
+//
+//   u32 payload length | u32 CRC-32C of the payload | payload
+//   payload = u64 term | u64 index | u8 type | data bytes
+//
+// with every integer little-endian. Only the last segment is ever appended
+// to; once it passes the segment size the next entry starts a new one.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "raft/core/types.hpp"
+#include "raft/storage/storage_error.hpp"
+
+namespace raft::storage {
+
+inline constexpr std::uint64_t default_segment_size_bytes = 16ULL << 20;
+
+// A length field above this is damage, not a record: it bounds what recovery
+// reads for one record. write() refuses entries that would exceed it.
+inline constexpr std::uint32_t max_record_payload_bytes = 64U << 20;
+
+// Synchronous POSIX I/O; the caller runs it on its disk thread. Not safe for
+// concurrent use from several threads. After any exception from write() or
+// sync() (an I/O error) the object must be discarded and the node restarted:
+// recovery, not this object, then decides what the disk holds.
+class LogStore {
+ public:
+  // Opens (creating `dir` durably if needed) and recovers the log. A torn
+  // tail (a partial or bad last record of the last segment, with no valid
+  // record after it) is cut off at the last good record, and the truncation
+  // fsynced. Damage anywhere else (a bad record followed by valid data, a
+  // bad record in an earlier segment, an index gap, a term going down) throws
+  // StorageError naming the file and byte offset.
+  explicit LogStore(
+      std::filesystem::path dir,
+      std::uint64_t segment_size_bytes = default_segment_size_bytes);
+  ~LogStore();
+
+  LogStore(const LogStore&) = delete;
+  LogStore& operator=(const LogStore&) = delete;
+
+  // Everything recovered or written, indexes 1.. without gaps.
+  const std::vector<LogEntry>& entries() const { return entries_; }
+
+  // 0 when the log is empty.
+  Index last_index() const;
+
+  // How many bytes recovery cut off the tail of the last segment, so that
+  // the caller can log it (a crash mid-write leaves a few).
+  std::uint64_t torn_tail_bytes() const { return torn_tail_bytes_; }
+
+  // Writes `entries`, which must be contiguous with non-decreasing terms and
+  // start at or before last_index() + 1; whatever is stored from
+  // entries.front().index on is replaced (conflict truncation). Throws
+  // std::invalid_argument, writing nothing, when they do not fit that shape.
+  //
+  // Plain appends are not fsynced (see sync()). Two rare steps are, because
+  // recovery must never see a state it would refuse: cutting existing
+  // entries (so that a crash cannot leave new records followed by old ones)
+  // and finishing a segment (so that only the last segment can have a torn
+  // tail).
+  void write(std::span<const LogEntry> entries);
+
+  // Makes every write() so far durable: fsyncs the last segment and, when a
+  // segment was created, the directory. Group commit calls write() several
+  // times and then sync() once.
+  void sync();
+
+  // Not yet: truncate_prefix for snapshots; recovery still insists the first
+  // segment starts at index 1.
+
+ private:
+  struct Segment {
+    // From the file name; the index of the segment's first record.
+    Index first_index = 0;
+    std::filesystem::path path;
+    // Bytes of whole records; the next record is written here.
+    std::uint64_t size_bytes = 0;
+  };
+
+  // Where an entry's record starts, so that truncation is one lookup.
+  struct Location {
+    std::size_t segment = 0;
+    std::uint64_t offset_bytes = 0;
+  };
+
+  void recover();
+  void recover_segment(std::size_t segment, bool is_last);
+  void accept_recovered(const LogEntry& entry, const Segment& segment,
+                        Location location);
+  void cut_torn_tail(Segment& segment, std::uint64_t offset_bytes,
+                     std::uint64_t file_size_bytes);
+
+  void check_batch(std::span<const LogEntry> entries) const;
+  void cut_suffix(Index first_cut);
+  void remove_segments_after(std::size_t segment);
+  void append(std::span<const LogEntry> entries);
+  bool tail_needs_roll(std::size_t pending_bytes) const;
+  void flush(std::string& pending);
+  void roll(Index first_index);
+  void open_tail();
+  void close_tail();
+
+  std::filesystem::path dir_;
+  std::uint64_t segment_size_bytes_;
+
+  // Sorted by first_index; the last one is the only one written to.
+  std::vector<Segment> segments_;
+  // entries_[i] has index i + 1, and its record starts at locations_[i].
+  std::vector<LogEntry> entries_;
+  std::vector<Location> locations_;
+
+  // Open for writing on segments_.back(), or -1 when there is no segment.
+  int tail_fd_ = -1;
+  // The tail has writes not yet fsynced.
+  bool tail_unsynced_ = false;
+  // A segment was created since the last directory fsync.
+  bool dir_unsynced_ = false;
+  std::uint64_t torn_tail_bytes_ = 0;
+};
+
+}  // namespace raft::storage

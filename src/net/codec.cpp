@@ -1,0 +1,630 @@
+#include "raft/net/codec.hpp"
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <new>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+namespace raft::net {
+namespace {
+
+namespace json = boost::json;
+
+// ---------------------------------------------------------------- encoding
+
+const char* entry_type_name(EntryType type) {
+  return type == EntryType::noop ? "noop" : "command";
+}
+
+const char* op_name(KvOp op) {
+  switch (op) {
+    case KvOp::put:
+      return "put";
+    case KvOp::get:
+      return "get";
+    case KvOp::del:
+      return "delete";
+    case KvOp::cas:
+      return "cas";
+  }
+  return "unknown";
+}
+
+json::value optional_string(const std::optional<std::string>& text) {
+  if (!text) {
+    return nullptr;
+  }
+  return json::string(*text);
+}
+
+json::object encode_entry(const LogEntry& entry) {
+  json::object out;
+  out["term"] = entry.term;
+  out["index"] = entry.index;
+  out["type"] = entry_type_name(entry.type);
+  out["data"] = entry.data;
+  return out;
+}
+
+// Appends a message body's Figure 2 fields, under their struct names.
+struct BodyEncoder {
+  json::object& out;
+
+  void operator()(const RequestVote& rpc) const {
+    out["term"] = rpc.term;
+    out["candidate_id"] = rpc.candidate_id;
+    out["last_log_index"] = rpc.last_log_index;
+    out["last_log_term"] = rpc.last_log_term;
+  }
+
+  void operator()(const RequestVoteReply& rpc) const {
+    out["term"] = rpc.term;
+    out["vote_granted"] = rpc.vote_granted;
+  }
+
+  void operator()(const AppendEntries& rpc) const {
+    out["term"] = rpc.term;
+    out["leader_id"] = rpc.leader_id;
+    out["prev_log_index"] = rpc.prev_log_index;
+    out["prev_log_term"] = rpc.prev_log_term;
+    json::array entries;
+    entries.reserve(rpc.entries.size());
+    for (const LogEntry& entry : rpc.entries) {
+      entries.push_back(encode_entry(entry));
+    }
+    out["entries"] = std::move(entries);
+    out["leader_commit"] = rpc.leader_commit;
+  }
+
+  void operator()(const AppendEntriesReply& rpc) const {
+    out["term"] = rpc.term;
+    out["success"] = rpc.success;
+    out["match_index"] = rpc.match_index;
+    out["conflict_term"] = rpc.conflict_term;
+    out["conflict_index"] = rpc.conflict_index;
+  }
+};
+
+// Builds the JSON object of each kind of frame; "type" always comes first so
+// a person reading a line sees what it is at once.
+struct FrameEncoder {
+  json::object operator()(const Message& message) const {
+    json::object out;
+    out["type"] = type_name(message.body);
+    out["from"] = message.from;
+    out["to"] = message.to;
+    std::visit(BodyEncoder{out}, message.body);
+    return out;
+  }
+
+  json::object operator()(const StatusRequest&) const {
+    return json::object{{"type", "status"}};
+  }
+
+  json::object operator()(const StatusReply& status) const {
+    json::object out;
+    out["type"] = "status_reply";
+    out["id"] = status.id;
+    out["role"] = to_string(status.role);
+    out["term"] = status.term;
+    out["leader_id"] = status.leader_id;
+    out["commit_index"] = status.commit_index;
+    out["last_applied"] = status.last_applied;
+    out["last_log_index"] = status.last_log_index;
+    json::array peers;
+    for (const PeerProgress& peer : status.peers) {
+      peers.push_back(json::object{{"id", peer.id},
+                                   {"match_index", peer.match_index},
+                                   {"next_index", peer.next_index}});
+    }
+    out["peers"] = std::move(peers);
+    return out;
+  }
+
+  json::object operator()(const ClientRequest& request) const {
+    json::object out;
+    out["type"] = op_name(request.op);
+    out["client_id"] = request.client_id;
+    out["seq"] = request.seq;
+    out["key"] = request.key;
+    if (request.op == KvOp::put || request.op == KvOp::cas) {
+      out["value"] = request.value;
+    }
+    if (request.op == KvOp::cas) {
+      out["expected"] = optional_string(request.expected);
+    }
+    return out;
+  }
+
+  json::object operator()(const ClientReply& reply) const {
+    json::object out;
+    out["type"] = "reply";
+    out["seq"] = reply.seq;
+    out["ok"] = reply.ok;
+    out["error"] = reply.error;
+    out["message"] = reply.message;
+    out["value"] = optional_string(reply.value);
+    out["leader_id"] = reply.leader_id;
+    out["leader_address"] = reply.leader_address;
+    return out;
+  }
+
+  json::object operator()(const ErrorReply& error) const {
+    return json::object{{"type", "error"}, {"message", error.message}};
+  }
+};
+
+// ---------------------------------------------------------------- decoding
+
+// Thrown by the field readers below and caught only in decode(), so that
+// each decoder reads as a straight list of fields.
+struct Reject {
+  std::string message;
+};
+
+[[noreturn]] void reject(std::string message) {
+  throw Reject{std::move(message)};
+}
+
+// The names every error message uses for the JSON kinds it expects.
+constexpr std::string_view unsigned_kind = "an unsigned integer";
+constexpr std::string_view bool_kind = "a boolean";
+constexpr std::string_view string_kind = "a string";
+constexpr std::string_view array_kind = "an array";
+constexpr std::string_view object_kind = "an object";
+
+// Reads the fields of one JSON object; `path` ("entries[2].") prefixes field
+// names in errors so a nested problem is easy to find.
+class Fields {
+ public:
+  Fields(const json::object& object, std::string path)
+      : object_(object), path_(std::move(path)) {}
+
+  std::uint64_t number(std::string_view name) const {
+    const json::value& value = required(name);
+    if (value.is_uint64()) {
+      return value.get_uint64();
+    }
+    // Boost.JSON keeps small non-negative integers as int64.
+    if (value.is_int64() && value.get_int64() >= 0) {
+      return static_cast<std::uint64_t>(value.get_int64());
+    }
+    wrong_kind(name, unsigned_kind);
+  }
+
+  // A node id: an unsigned integer, and never 0, which means "nobody".
+  NodeId node(std::string_view name) const {
+    NodeId id = number(name);
+    if (id == no_node) {
+      reject(quoted(name) + " must not be 0");
+    }
+    return id;
+  }
+
+  bool boolean(std::string_view name) const {
+    const json::value& value = required(name);
+    if (!value.is_bool()) {
+      wrong_kind(name, bool_kind);
+    }
+    return value.get_bool();
+  }
+
+  std::string text(std::string_view name, std::size_t max_bytes) const {
+    return checked_text(name, required(name), max_bytes);
+  }
+
+  // Absent and null both mean "no string".
+  std::optional<std::string> optional_text(std::string_view name,
+                                           std::size_t max_bytes) const {
+    const json::value* value = object_.if_contains(name);
+    if (value == nullptr || value->is_null()) {
+      return std::nullopt;
+    }
+    return checked_text(name, *value, max_bytes);
+  }
+
+  const json::array& array(std::string_view name) const {
+    const json::value& value = required(name);
+    if (!value.is_array()) {
+      wrong_kind(name, array_kind);
+    }
+    return value.get_array();
+  }
+
+  // The field name as error messages show it: 'entries[2].term'.
+  std::string quoted(std::string_view name) const {
+    return "field '" + path_ + std::string(name) + "'";
+  }
+
+ private:
+  const json::value& required(std::string_view name) const {
+    const json::value* value = object_.if_contains(name);
+    if (value == nullptr) {
+      reject("missing field '" + path_ + std::string(name) + "'");
+    }
+    return *value;
+  }
+
+  std::string checked_text(std::string_view name, const json::value& value,
+                           std::size_t max_bytes) const {
+    if (!value.is_string()) {
+      wrong_kind(name, string_kind);
+    }
+    const json::string& text = value.get_string();
+    if (text.size() > max_bytes) {
+      reject(quoted(name) + " is " + std::to_string(text.size()) +
+             " bytes, over the limit of " + std::to_string(max_bytes));
+    }
+    return std::string(text);
+  }
+
+  [[noreturn]] void wrong_kind(std::string_view name,
+                               std::string_view kind) const {
+    reject(quoted(name) + " must be " + std::string(kind));
+  }
+
+  const json::object& object_;
+  std::string path_;
+};
+
+const json::object& as_object(const json::value& value,
+                              const std::string& what) {
+  if (!value.is_object()) {
+    reject(what + " must be " + std::string(object_kind));
+  }
+  return value.get_object();
+}
+
+// --- peer messages
+
+RequestVote read_request_vote(const Fields& fields) {
+  RequestVote rpc;
+  rpc.term = fields.number("term");
+  rpc.candidate_id = fields.node("candidate_id");
+  rpc.last_log_index = fields.number("last_log_index");
+  rpc.last_log_term = fields.number("last_log_term");
+  return rpc;
+}
+
+RequestVoteReply read_request_vote_reply(const Fields& fields) {
+  RequestVoteReply rpc;
+  rpc.term = fields.number("term");
+  rpc.vote_granted = fields.boolean("vote_granted");
+  return rpc;
+}
+
+EntryType read_entry_type(const Fields& fields) {
+  std::string type = fields.text("type", max_key_bytes);
+  if (type == "command") {
+    return EntryType::command;
+  }
+  if (type == "noop") {
+    return EntryType::noop;
+  }
+  reject(fields.quoted("type") + " must be \"command\" or \"noop\"");
+}
+
+// Entry `position` of an AppendEntries; it must sit right after the one
+// before it (Log Matching needs a gapless batch) and can be no newer than the
+// leader's own term.
+LogEntry read_entry(const json::value& value, std::size_t position,
+                    const AppendEntries& rpc) {
+  std::string path = "entries[" + std::to_string(position) + "]";
+  Fields fields(as_object(value, "field '" + path + "'"), path + ".");
+  LogEntry entry;
+  entry.term = fields.number("term");
+  entry.index = fields.number("index");
+  entry.type = read_entry_type(fields);
+  entry.data = fields.text("data", max_frame_bytes);
+
+  Index expected = rpc.prev_log_index + 1 + position;
+  if (entry.index != expected) {
+    reject(fields.quoted("index") + " is " + std::to_string(entry.index) +
+           " but must be " + std::to_string(expected) +
+           ": entries must be contiguous after prev_log_index");
+  }
+
+  if (entry.term > rpc.term) {
+    reject(fields.quoted("term") + " is " + std::to_string(entry.term) +
+           ", above the message's term " + std::to_string(rpc.term));
+  }
+  return entry;
+}
+
+std::vector<LogEntry> read_entries(const Fields& fields,
+                                   const AppendEntries& rpc) {
+  const json::array& array = fields.array("entries");
+  if (array.size() > max_entries_per_frame) {
+    reject(fields.quoted("entries") + " holds " +
+           std::to_string(array.size()) + " entries, over the limit of " +
+           std::to_string(max_entries_per_frame));
+  }
+
+  std::vector<LogEntry> entries;
+  entries.reserve(array.size());
+  for (std::size_t i = 0; i < array.size(); ++i) {
+    entries.push_back(read_entry(array[i], i, rpc));
+  }
+  return entries;
+}
+
+AppendEntries read_append_entries(const Fields& fields) {
+  AppendEntries rpc;
+  rpc.term = fields.number("term");
+  rpc.leader_id = fields.node("leader_id");
+  rpc.prev_log_index = fields.number("prev_log_index");
+  rpc.prev_log_term = fields.number("prev_log_term");
+  rpc.leader_commit = fields.number("leader_commit");
+
+  // Entries last: checking them needs term and prev_log_index.
+  rpc.entries = read_entries(fields, rpc);
+  return rpc;
+}
+
+AppendEntriesReply read_append_entries_reply(const Fields& fields) {
+  AppendEntriesReply rpc;
+  rpc.term = fields.number("term");
+  rpc.success = fields.boolean("success");
+  rpc.match_index = fields.number("match_index");
+  rpc.conflict_term = fields.number("conflict_term");
+  rpc.conflict_index = fields.number("conflict_index");
+  return rpc;
+}
+
+template <auto read_body>
+Frame decode_message(const Fields& fields) {
+  Message message;
+  message.from = fields.node("from");
+  message.to = fields.node("to");
+  message.body = read_body(fields);
+  return message;
+}
+
+// --- status
+
+Frame decode_status(const Fields&) { return StatusRequest{}; }
+
+Role read_role(const Fields& fields) {
+  std::string role = fields.text("role", max_key_bytes);
+  for (Role known : {Role::follower, Role::candidate, Role::leader}) {
+    if (role == to_string(known)) {
+      return known;
+    }
+  }
+  reject(fields.quoted("role") +
+         " must be \"follower\", \"candidate\" or \"leader\"");
+}
+
+PeerProgress read_peer(const json::value& value, std::size_t position) {
+  std::string path = "peers[" + std::to_string(position) + "]";
+  Fields fields(as_object(value, "field '" + path + "'"), path + ".");
+  PeerProgress peer;
+  peer.id = fields.node("id");
+  peer.match_index = fields.number("match_index");
+  peer.next_index = fields.number("next_index");
+  return peer;
+}
+
+Frame decode_status_reply(const Fields& fields) {
+  StatusReply status;
+  status.id = fields.node("id");
+  status.role = read_role(fields);
+  status.term = fields.number("term");
+  status.leader_id = fields.number("leader_id");
+  status.commit_index = fields.number("commit_index");
+  status.last_applied = fields.number("last_applied");
+  status.last_log_index = fields.number("last_log_index");
+
+  const json::array& peers = fields.array("peers");
+  for (std::size_t i = 0; i < peers.size(); ++i) {
+    status.peers.push_back(read_peer(peers[i], i));
+  }
+  return status;
+}
+
+// --- clients
+
+template <KvOp op>
+Frame decode_client_request(const Fields& fields) {
+  ClientRequest request;
+  request.op = op;
+  request.client_id = fields.text("client_id", max_key_bytes);
+  if (request.client_id.empty()) {
+    reject(fields.quoted("client_id") + " must not be empty");
+  }
+  request.seq = fields.number("seq");
+  request.key = fields.text("key", max_key_bytes);
+
+  if (op == KvOp::put || op == KvOp::cas) {
+    request.value = fields.text("value", max_value_bytes);
+  }
+  if (op == KvOp::cas) {
+    request.expected = fields.optional_text("expected", max_value_bytes);
+  }
+  return request;
+}
+
+Frame decode_client_reply(const Fields& fields) {
+  ClientReply reply;
+  reply.seq = fields.number("seq");
+  reply.ok = fields.boolean("ok");
+  reply.error = fields.text("error", max_key_bytes);
+  reply.message = fields.text("message", max_value_bytes);
+  reply.value = fields.optional_text("value", max_value_bytes);
+  reply.leader_id = fields.number("leader_id");
+  reply.leader_address = fields.text("leader_address", max_key_bytes);
+  return reply;
+}
+
+Frame decode_error_reply(const Fields& fields) {
+  return ErrorReply{fields.text("message", max_value_bytes)};
+}
+
+// --- dispatch on "type"
+
+struct FrameKind {
+  std::string_view type;
+  Frame (*decode)(const Fields&);
+};
+
+constexpr std::array<FrameKind, 12> frame_kinds{{
+    {"request_vote", &decode_message<read_request_vote>},
+    {"request_vote_reply", &decode_message<read_request_vote_reply>},
+    {"append_entries", &decode_message<read_append_entries>},
+    {"append_entries_reply", &decode_message<read_append_entries_reply>},
+    {"status", &decode_status},
+    {"status_reply", &decode_status_reply},
+    {"put", &decode_client_request<KvOp::put>},
+    {"get", &decode_client_request<KvOp::get>},
+    {"delete", &decode_client_request<KvOp::del>},
+    {"cas", &decode_client_request<KvOp::cas>},
+    {"reply", &decode_client_reply},
+    {"error", &decode_error_reply},
+}};
+
+// A peer-supplied string fit to quote in a one-line error: control bytes
+// become '?' and long text is cut, so a hostile value cannot forge log lines.
+std::string printable(std::string_view text) {
+  constexpr std::size_t max_shown_bytes = 64;
+  std::string shown(text.substr(0, max_shown_bytes));
+  for (char& c : shown) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      c = '?';
+    }
+  }
+  if (text.size() > max_shown_bytes) {
+    shown += "...";
+  }
+  return shown;
+}
+
+Frame decode_object(const json::object& object) {
+  Fields fields(object, "");
+  std::string type = fields.text("type", max_key_bytes);
+  for (const FrameKind& kind : frame_kinds) {
+    if (kind.type == type) {
+      return kind.decode(fields);
+    }
+  }
+  reject("unknown type '" + printable(type) + "'");
+}
+
+// --- raw text checks, before any JSON is parsed
+
+// Length of the well-formed UTF-8 sequence (RFC 3629) that starts at `at`,
+// or 0 if there is none: overlong forms, surrogates and code points above
+// U+10FFFF are all ill-formed.
+std::size_t utf8_sequence_bytes(std::string_view text, std::size_t at) {
+  auto byte = [&](std::size_t offset) -> unsigned {
+    std::size_t i = at + offset;
+    return i < text.size() ? static_cast<unsigned char>(text[i]) : 0x100U;
+  };
+  auto follows = [&](std::size_t offset, unsigned low, unsigned high) {
+    return byte(offset) >= low && byte(offset) <= high;
+  };
+  unsigned lead = byte(0);
+
+  if (lead < 0x80) {
+    return 1;
+  }
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    return follows(1, 0x80, 0xBF) ? 2 : 0;
+  }
+  if (lead >= 0xE0 && lead <= 0xEF) {
+    unsigned low = lead == 0xE0 ? 0xA0 : 0x80;
+    unsigned high = lead == 0xED ? 0x9F : 0xBF;
+    return follows(1, low, high) && follows(2, 0x80, 0xBF) ? 3 : 0;
+  }
+  if (lead >= 0xF0 && lead <= 0xF4) {
+    unsigned low = lead == 0xF0 ? 0x90 : 0x80;
+    unsigned high = lead == 0xF4 ? 0x8F : 0xBF;
+    return follows(1, low, high) && follows(2, 0x80, 0xBF) &&
+                   follows(3, 0x80, 0xBF)
+               ? 4
+               : 0;
+  }
+  return 0;
+}
+
+// Boost.JSON reports bad UTF-8 as a bare syntax error; finding it ourselves
+// lets the error say what is wrong and where.
+void check_utf8(std::string_view line) {
+  std::size_t at = 0;
+  while (at < line.size()) {
+    std::size_t bytes = utf8_sequence_bytes(line, at);
+    if (bytes == 0) {
+      reject("invalid UTF-8 at byte " + std::to_string(at));
+    }
+    at += bytes;
+  }
+}
+
+void check_size(std::string_view line) {
+  if (line.size() > max_frame_bytes) {
+    reject("frame is " + std::to_string(line.size()) +
+           " bytes, over the limit of " + std::to_string(max_frame_bytes));
+  }
+}
+
+std::string parse_failure(const boost::system::error_code& error) {
+  if (error == json::error::extra_data) {
+    return "trailing data after the JSON object";
+  }
+  if (error == json::error::too_deep) {
+    return "invalid JSON: nested too deeply";
+  }
+  if (error == json::error::incomplete) {
+    return "invalid JSON: incomplete (empty or cut short)";
+  }
+  return "invalid JSON: " + error.message();
+}
+
+Frame decode_line(std::string_view line) {
+  check_size(line);
+  check_utf8(line);
+
+  // No frame nests deeper than 3 (message, entries, entry); a low bound
+  // stops a line of '[' from exhausting the parser's stack.
+  json::parse_options options;
+  options.max_depth = 8;
+
+  // One arena per line: the parsed tree is freed in one step on return.
+  json::monotonic_resource arena;
+  boost::system::error_code error;
+  json::value root = json::parse(line, error, &arena, options);
+  if (error) {
+    reject(parse_failure(error));
+  }
+
+  return decode_object(as_object(root, "a frame"));
+}
+
+}  // namespace
+
+std::string encode(const Frame& frame) {
+  return json::serialize(std::visit(FrameEncoder{}, frame));
+}
+
+std::variant<Frame, DecodeError> decode(std::string_view line) {
+  try {
+    return decode_line(line);
+  } catch (Reject& rejected) {
+    return DecodeError{std::move(rejected.message)};
+  } catch (const std::bad_alloc&) {
+    // Bounded by max_frame_bytes, but memory may still run out.
+    return DecodeError{"out of memory while decoding a frame"};
+  }
+}
+
+}  // namespace raft::net

@@ -1,0 +1,82 @@
+#include "raft/node/disk_writer.hpp"
+
+#include <exception>
+
+namespace raft::node {
+
+DiskWriter::DiskWriter(storage::HardStateFile& hard_state,
+                       storage::LogStore& log,
+                       std::function<void(WriteDone)> on_done)
+    : hard_state_(hard_state), log_(log), on_done_(std::move(on_done)) {
+  thread_ = std::thread([this] { run(); });
+}
+
+DiskWriter::~DiskWriter() { stop(); }
+
+void DiskWriter::submit(WriteRequest request) {
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [this] {
+    return queue_.size() < max_queued_requests || stopping_;
+  });
+  queue_.push_back(std::move(request));
+  changed_.notify_all();
+}
+
+void DiskWriter::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+}
+
+void DiskWriter::run() {
+  while (true) {
+    std::deque<WriteRequest> batch;
+    {
+      std::unique_lock lock(mutex_);
+      changed_.wait(lock, [this] { return !queue_.empty() || stopping_; });
+      if (queue_.empty()) {
+        return;  // stopping, and nothing left to write
+      }
+      batch.swap(queue_);
+    }
+    changed_.notify_all();  // wake a submitter blocked on a full queue
+    on_done_(write_batch(batch));
+  }
+}
+
+WriteDone DiskWriter::write_batch(std::deque<WriteRequest>& batch) {
+  WriteDone done;
+  done.seq = batch.back().seq;
+
+  try {
+    // Entries in request order (a later request may replace a suffix an
+    // earlier one wrote); only the newest hard state matters.
+    std::optional<HardState> hard_state;
+    for (const WriteRequest& request : batch) {
+      if (!request.entries.empty()) {
+        log_.write(request.entries);
+        done.last_index = request.entries.back().index;
+        done.last_term = request.entries.back().term;
+      }
+      if (request.hard_state) {
+        hard_state = request.hard_state;
+      }
+    }
+
+    // One fsync for the whole batch: this is the group commit.
+    log_.sync();
+    if (hard_state) {
+      hard_state_.save(*hard_state);
+    }
+  } catch (const std::exception& error) {
+    done.error = error.what();
+  }
+  return done;
+}
+
+}  // namespace raft::node
