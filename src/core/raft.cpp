@@ -293,6 +293,15 @@ void Raft::handle_append_entries(NodeId from, const AppendEntries& request) {
   if (request.leader_id != from) {
     return;
   }
+  // The codec already refuses these; a core that trusted its input blindly
+  // would corrupt its log on the one path that skipped the check.
+  for (std::size_t i = 0; i < request.entries.size(); ++i) {
+    const LogEntry& entry = request.entries[i];
+    if (entry.index != request.prev_log_index + 1 + i ||
+        entry.term > request.term) {
+      return;
+    }
+  }
   // Election Safety says there is one leader per term; a second one is bad
   // input from the network, not something to act on.
   if (role_ == Role::leader) {
@@ -379,7 +388,16 @@ void Raft::handle_append_entries_reply(NodeId from,
     p.inflight = p.inflight > 0 ? p.inflight - 1 : 0;
     p.probing = false;
     advance_commit_index();
-    send_append(from, false);
+
+    // Fill the pipeline window, so that catching up a long log takes one
+    // round trip per window rather than per batch.
+    for (std::size_t i = 0; i < config_.max_inflight_appends; ++i) {
+      const Index before = p.next_index;
+      send_append(from, false);
+      if (p.next_index == before) {
+        break;
+      }
+    }
     return;
   }
 

@@ -129,6 +129,8 @@ struct FrameEncoder {
                                    {"next_index", peer.next_index}});
     }
     out["peers"] = std::move(peers);
+    out["keys"] = status.keys;
+    out["state_digest"] = status.state_digest;
     return out;
   }
 
@@ -430,6 +432,8 @@ Frame decode_status_reply(const Fields& fields) {
   for (std::size_t i = 0; i < peers.size(); ++i) {
     status.peers.push_back(read_peer(peers[i], i));
   }
+  status.keys = fields.number("keys");
+  status.state_digest = fields.number("state_digest");
   return status;
 }
 

@@ -44,7 +44,7 @@ asio::awaitable<CloseReason> Connection::read_lines(LineHandler on_line) {
   auto self = shared_from_this();
   std::string buffer;
 
-  while (open_) {
+  while (open_ && !draining_) {
     // The dynamic buffer's limit bounds memory: a line longer than the
     // frame cap fails with not_found instead of growing without end.
     auto [ec, length] = co_await asio::async_read_until(
@@ -82,6 +82,10 @@ asio::awaitable<void> Connection::write_loop() {
 
   while (open_) {
     if (queue_.empty()) {
+      if (draining_) {
+        close();
+        break;
+      }
       co_await wake_writer_.async_wait(use_tuple);
       continue;
     }
@@ -100,7 +104,7 @@ asio::awaitable<void> Connection::write_loop() {
 }
 
 bool Connection::send(std::string frame) {
-  if (!open_ || queue_.size() >= max_queued_frames ||
+  if (!open_ || draining_ || queue_.size() >= max_queued_frames ||
       queued_bytes_ + frame.size() + 1 > max_queued_bytes) {
     return false;
   }
@@ -109,6 +113,11 @@ bool Connection::send(std::string frame) {
   queue_.push_back(std::move(frame));
   wake_writer_.cancel();
   return true;
+}
+
+void Connection::close_after_flush() {
+  draining_ = true;
+  wake_writer_.cancel();
 }
 
 void Connection::close() {

@@ -9,6 +9,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
 
+#include "raft/kv/command.hpp"
 #include "raft/net/codec.hpp"
 
 namespace raft::node {
@@ -20,9 +21,14 @@ namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
-// Re-dial backoff: from the first to the cap, doubling, with jitter.
-constexpr std::chrono::milliseconds first_backoff{50};
-constexpr std::chrono::milliseconds max_backoff{1000};
+// Re-dial backoff starts here and doubles, with jitter, up to a cap of half
+// the minimum election timeout: a restarted peer must hear the leader before
+// its own timer fires, or it starts a needless election.
+constexpr std::chrono::milliseconds first_backoff{10};
+
+std::chrono::milliseconds max_backoff(const NodeOptions& options) {
+  return std::max(first_backoff, options.election_timeout_min / 2);
+}
 
 bool is_request(const Message& message) {
   return std::holds_alternative<RequestVote>(message.body) ||
@@ -212,12 +218,7 @@ void Node::on_inbound_line(net::Connection& connection, NodeId& bound_peer,
   }
 
   if (auto* request = std::get_if<net::ClientRequest>(&frame)) {
-    // Not yet: the key-value store; clients get a clear answer meanwhile.
-    net::ClientReply reply;
-    reply.seq = request->seq;
-    reply.error = "bad_request";
-    reply.message = "this node does not serve key-value requests yet";
-    connection.send(net::encode(reply));
+    on_client_request(connection, *request);
     return;
   }
 
@@ -240,9 +241,58 @@ bool Node::accept_peer_message(const Message& message, net::Connection& from) {
 }
 
 void Node::reject(net::Connection& connection, const std::string& why) {
-  // Logged once, because the connection ends here.
+  // Logged once, because the connection ends here; the sender is told why
+  // before it is closed.
   log_->warn("Closed connection from {}: {}", connection.remote(), why);
-  connection.close();
+  connection.send(net::encode(net::ErrorReply{why}));
+  connection.close_after_flush();
+}
+
+void Node::on_client_request(net::Connection& connection,
+                             const net::ClientRequest& request) {
+  if (core_.role() != Role::leader) {
+    connection.send(net::encode(not_leader_reply(request.seq)));
+    return;
+  }
+
+  // A retry of a request already applied gets its original answer.
+  if (auto cached = state_machine_.cached_reply(request.client_id,
+                                                request.seq)) {
+    connection.send(net::encode(*cached));
+    return;
+  }
+
+  if (pending_.size() >= max_pending_requests) {
+    net::ClientReply reply;
+    reply.seq = request.seq;
+    reply.error = "overloaded";
+    reply.message = "too many requests in flight; retry shortly";
+    connection.send(net::encode(reply));
+    return;
+  }
+
+  // Answered once its entry is committed and applied (see apply()). A retry
+  // still in flight is proposed again; the state machine applies it once.
+  const auto proposal = core_.propose(kv::encode_command(request));
+  pending_[proposal->index] = PendingRequest{
+      connection.weak_from_this(), request.seq, proposal->term};
+  process_ready();
+}
+
+net::ClientReply Node::not_leader_reply(std::uint64_t seq) const {
+  net::ClientReply reply;
+  reply.seq = seq;
+  reply.error = "not_leader";
+  reply.leader_id = core_.leader_id();
+  if (const auto it = options_.peers.find(reply.leader_id);
+      it != options_.peers.end()) {
+    reply.leader_address = it->second.to_string();
+    reply.message = fmt::format("node {} leads term {}", reply.leader_id,
+                                core_.current_term());
+  } else {
+    reply.message = "no leader known yet; retry shortly";
+  }
+  return reply;
 }
 
 // ---------------------------------------------------------------------------
@@ -299,7 +349,7 @@ asio::awaitable<void> Node::dial_loop(NodeId peer) {
     asio::steady_timer pause(strand_,
                              std::chrono::milliseconds(jitter(random_)));
     co_await pause.async_wait(use_tuple);
-    backoff = std::min(backoff * 2, max_backoff);
+    backoff = std::min(backoff * 2, max_backoff(options_));
   }
 }
 
@@ -442,10 +492,60 @@ void Node::process_ready() {
     }
   }
 
-  // 3. Apply. Not yet: a state machine; the node records how far it got.
+  // 3. Apply, in log order, and answer the clients waiting on them.
   for (const LogEntry& entry : ready.committed) {
-    applied_index_ = entry.index;
+    apply(entry);
   }
+  if (core_.role() != Role::leader && !pending_.empty()) {
+    fail_pending_requests();
+  }
+}
+
+void Node::apply(const LogEntry& entry) {
+  const net::ClientReply result = state_machine_.apply_entry(entry);
+  applied_index_ = entry.index;
+  if (!result.ok && result.error == kv::error_bad_request) {
+    log_->error("Entry {} is not a valid command: {}", entry.index,
+                result.message);
+  }
+
+  const auto it = pending_.find(entry.index);
+  if (it == pending_.end()) {
+    return;
+  }
+  PendingRequest request = it->second;
+  pending_.erase(it);
+
+  const auto connection = request.connection.lock();
+  if (!connection) {
+    return;  // the client left; a retry will find the cached reply
+  }
+  if (request.term != entry.term) {
+    // Another leader's entry took this slot: ours was never committed.
+    net::ClientReply lost;
+    lost.seq = request.seq;
+    lost.error = "leadership_lost";
+    lost.message = "the entry was replaced; retry with the same seq";
+    connection->send(net::encode(lost));
+    return;
+  }
+  net::ClientReply reply = result;
+  reply.seq = request.seq;
+  connection->send(net::encode(reply));
+}
+
+void Node::fail_pending_requests() {
+  // The entries may still commit under the next leader; the client retries
+  // with the same seq and the state machine answers it once.
+  for (const auto& [index, request] : pending_) {
+    (void)index;
+    if (const auto connection = request.connection.lock()) {
+      net::ClientReply reply = not_leader_reply(request.seq);
+      reply.error = "leadership_lost";
+      connection->send(net::encode(reply));
+    }
+  }
+  pending_.clear();
 }
 
 void Node::on_write_done(const WriteDone& done) {
@@ -531,6 +631,8 @@ net::StatusReply Node::status() const {
   reply.leader_id = core_.leader_id();
   reply.commit_index = core_.commit_index();
   reply.last_applied = applied_index_;
+  reply.state_digest = state_machine_.digest();
+  reply.keys = state_machine_.size();
   reply.last_log_index = core_.log().last_index();
   for (const auto& [peer, address] : options_.peers) {
     (void)address;

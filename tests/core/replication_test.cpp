@@ -328,4 +328,122 @@ BOOST_AUTO_TEST_CASE(section_5_3_append_respects_max_bytes) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
+BOOST_AUTO_TEST_SUITE(section_5_3_retries)
+
+// §5.3: "if followers ... network packets are lost, the leader retries
+// AppendEntries indefinitely" until every follower stores every entry.
+BOOST_AUTO_TEST_CASE(section_5_3_leader_retries_lost_appends) {
+  Cluster cluster(3);
+  cluster.election_timeout(1);
+  cluster.deliver_all();
+
+  // Lose every AppendEntries to node 3 while three commands go out.
+  cluster.set_drop([](const Message& m) {
+    return m.to == 3 && std::holds_alternative<AppendEntries>(m.body);
+  });
+  for (int i = 0; i < 3; ++i) {
+    cluster.propose(1, "c" + std::to_string(i));
+    cluster.deliver_all();
+  }
+  BOOST_TEST(cluster.node(3).log().last_index() == 1u);
+  BOOST_TEST(cluster.node(1).commit_index() == 4u);
+
+  cluster.heal();
+  for (int round = 0; round < 4; ++round) {
+    cluster.heartbeat(1);
+    cluster.deliver_all();
+  }
+  BOOST_TEST(cluster.disk(3).log == cluster.disk(1).log);
+  BOOST_TEST(cluster.node(3).commit_index() == 4u);
+}
+
+// Pipelining is bounded: a follower in step gets at most
+// max_inflight_appends unanswered AppendEntries carrying entries.
+BOOST_AUTO_TEST_CASE(section_5_3_inflight_appends_bounded) {
+  Config config;
+  config.max_inflight_appends = 2;
+  Cluster cluster(3, config);
+  cluster.election_timeout(1);
+  cluster.deliver_all();
+  cluster.set_drop([](const Message& m) { return m.from == 2; });
+  const std::size_t before = cluster.sent().size();
+
+  for (int i = 0; i < 6; ++i) {
+    cluster.propose(1, "c" + std::to_string(i));
+  }
+  cluster.deliver_all();
+
+  std::size_t with_entries = 0;
+  for (std::size_t i = before; i < cluster.sent().size(); ++i) {
+    const Message& m = cluster.sent()[i];
+    const auto* request = std::get_if<AppendEntries>(&m.body);
+    if (m.to == 2 && request != nullptr && !request->entries.empty()) {
+      ++with_entries;
+    }
+  }
+  BOOST_TEST(with_entries == 2u);
+  BOOST_TEST(cluster.node(2).log().last_index() == 3u);
+
+  // Once replies flow again, heartbeats notice the stall and catch up.
+  cluster.heal();
+  for (int round = 0; round < 4; ++round) {
+    cluster.heartbeat(1);
+    cluster.deliver_all();
+  }
+  BOOST_TEST(cluster.disk(2).log == cluster.disk(1).log);
+}
+
+// A rejection delayed past a later success must not move next_index below
+// what the follower is known to hold (Figure 2: match_index only grows).
+BOOST_AUTO_TEST_CASE(section_5_3_stale_rejection_keeps_match_index) {
+  Raft raft = make_raft(1, 3, Boot{HardState{1, no_node}, log_of({1, 1})});
+  elect(raft, 3);
+  raft.persisted(3, 2);
+
+  AppendEntriesReply ok;
+  ok.term = 2;
+  ok.success = true;
+  ok.match_index = 3;
+  step(raft, Message{2, 1, ok});
+  BOOST_TEST(raft.progress(2)->match_index == 3u);
+
+  AppendEntriesReply late;
+  late.term = 2;
+  late.conflict_index = 1;
+  const Ready ready = step(raft, Message{2, 1, late});
+
+  BOOST_TEST(raft.progress(2)->match_index == 3u);
+  BOOST_TEST(raft.progress(2)->next_index == 4u);
+  const auto appends = bodies_of<AppendEntries>(ready.messages_now);
+  BOOST_REQUIRE_EQUAL(appends.size(), 1u);
+  BOOST_TEST(appends[0].prev_log_index == 3u);
+}
+
+// §5.3 hint, leader side: when the leader holds entries of the follower's
+// conflicting term it resumes just past its own last entry of that term;
+// otherwise it skips the follower's whole term.
+BOOST_AUTO_TEST_CASE(section_5_3_leader_uses_conflict_hint) {
+  const Boot boot{HardState{5, no_node}, log_of({1, 2, 2, 2, 4, 4})};
+
+  Raft known = make_raft(1, 3, boot);
+  elect(known, 3);
+  AppendEntriesReply has_term;
+  has_term.term = 6;
+  has_term.conflict_term = 2;
+  has_term.conflict_index = 2;
+  step(known, Message{2, 1, has_term});
+  BOOST_TEST(known.progress(2)->next_index == 5u);
+
+  Raft unknown = make_raft(1, 3, boot);
+  elect(unknown, 3);
+  AppendEntriesReply no_term;
+  no_term.term = 6;
+  no_term.conflict_term = 3;
+  no_term.conflict_index = 3;
+  step(unknown, Message{2, 1, no_term});
+  BOOST_TEST(unknown.progress(2)->next_index == 3u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
 }  // namespace raft::test

@@ -50,6 +50,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool send(std::string frame);
 
   void close();
+  // Stops reading, sends what is queued (say, an error reply), then closes.
+  void close_after_flush();
   bool is_open() const { return open_; }
   std::string remote() const { return remote_; }
 
@@ -58,6 +60,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::size_t max_line_bytes_;
   std::string remote_;
   bool open_ = true;
+  bool draining_ = false;
 
   std::deque<std::string> queue_;
   std::size_t queued_bytes_ = 0;

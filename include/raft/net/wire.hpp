@@ -46,6 +46,10 @@ struct StatusReply {
   Index last_applied = 0;
   Index last_log_index = 0;
   std::vector<PeerProgress> peers;
+  // The key-value store: how many keys, and a hash of all of them, so that
+  // replicas can be compared without reading every key.
+  std::uint64_t keys = 0;
+  std::uint64_t state_digest = 0;
 
   friend bool operator==(const StatusReply&, const StatusReply&) = default;
 };

@@ -34,6 +34,7 @@
 #include <spdlog/logger.h>
 
 #include "raft/core/raft.hpp"
+#include "raft/kv/state_machine.hpp"
 #include "raft/net/connection.hpp"
 #include "raft/net/wire.hpp"
 #include "raft/node/disk_writer.hpp"
@@ -68,6 +69,13 @@ class Node {
  private:
   using Clock = std::chrono::steady_clock;
 
+  // A client request proposed by this leader and not yet answered.
+  struct PendingRequest {
+    std::weak_ptr<net::Connection> connection;
+    std::uint64_t seq = 0;
+    Term term = 0;
+  };
+
   struct PeerLink {
     std::shared_ptr<net::Connection> connection;
     // When the oldest request still unanswered was sent.
@@ -91,6 +99,9 @@ class Node {
   void on_reply_line(NodeId peer, net::Connection& connection,
                      std::string_view line);
   bool accept_peer_message(const Message& message, net::Connection& from);
+  void on_client_request(net::Connection& connection,
+                         const net::ClientRequest& request);
+  net::ClientReply not_leader_reply(std::uint64_t seq) const;
   void reject(net::Connection& connection, const std::string& why);
 
   // The core's Ready out.
@@ -98,6 +109,8 @@ class Node {
   void log_event(const Event& event);
   void send_message(const Message& message);
   void on_write_done(const WriteDone& done);
+  void apply(const LogEntry& entry);
+  void fail_pending_requests();
   void reset_election_deadline();
 
   net::StatusReply status() const;
@@ -129,6 +142,15 @@ class Node {
   std::uint64_t submitted_seq_ = 0;
   std::uint64_t durable_seq_ = 0;
   std::deque<std::pair<std::uint64_t, Message>> waiting_messages_;
+
+  // The key-value store, rebuilt from the log on every start (no snapshots
+  // yet), fed committed entries in order.
+  kv::StateMachine state_machine_;
+  // Bounds the client requests a leader holds open at once; past it a
+  // client is told "overloaded" and retries.
+  static constexpr std::size_t max_pending_requests = 8192;
+  // By log index: the requests this leader proposed, answered when applied.
+  std::map<Index, PendingRequest> pending_;
 
   Index applied_index_ = 0;
   bool stopped_ = false;

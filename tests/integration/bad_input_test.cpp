@@ -1,0 +1,147 @@
+// Bad input on a node's port (DESIGN.md, net): garbage, bad JSON, unknown
+// or mistyped frames, a sender outside the cluster and an oversized line
+// each get a WARNING logged and that connection closed, and the cluster
+// keeps its leader and term: nothing is lost, nothing is disturbed.
+#define BOOST_TEST_MODULE bad_input_keeps_leader
+#include <boost/test/unit_test.hpp>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fixture.hpp"
+#include "raft/net/codec.hpp"
+
+using namespace raft::integration;
+using namespace std::string_literals;
+using raft::NodeId;
+using raft::Term;
+
+namespace {
+
+constexpr std::size_t oversized_bytes = 9 * 1024 * 1024;
+constexpr std::size_t chunk_bytes = 64 * 1024;
+
+struct BadInput {
+  std::string name;
+  std::string bytes;
+};
+
+// A RequestVote from node 99, which is no member, in a term far ahead: if
+// the node took it, its term would jump and the leader would step down.
+std::string vote_from_stranger(NodeId to, Term term) {
+  const raft::Message message{
+      .from = 99,
+      .to = to,
+      .body = raft::RequestVote{.term = term + 100,
+                                .candidate_id = 99,
+                                .last_log_index = 1000,
+                                .last_log_term = term + 100}};
+  return raft::net::encode(message) + "\n";
+}
+
+std::vector<BadInput> bad_lines(NodeId to, Term term) {
+  return {
+      {"garbage bytes", "\x00\xff\xfe\x01 not json at all\n"s},
+      {"invalid JSON", R"({"type":"status",)"
+                       "\n"},
+      {"unknown type", R"({"type":"frobnicate","from":1,"to":2})"
+                       "\n"},
+      {"wrong field types",
+       R"({"type":"request_vote","from":"x","to":)" + std::to_string(to) +
+           R"(,"term":"high","candidate_id":"x",)"
+           R"("last_log_index":-1,"last_log_term":true})"
+           "\n"},
+      {"sender not in the cluster", vote_from_stranger(to, term)},
+  };
+}
+
+// Streams a line longer than max_frame_bytes, with no newline, in chunks;
+// the node may close or reset the connection before all of it is sent.
+void send_oversized(RawConnection& connection) {
+  const std::string chunk(chunk_bytes, 'a');
+  const Deadline deadline = deadline_in(election_timeout);
+  std::size_t sent = 0;
+  for (std::size_t i = 0; i < oversized_bytes / chunk_bytes; ++i) {
+    const std::size_t wrote = connection.send(chunk, deadline);
+    sent += wrote;
+    if (wrote < chunk.size()) {
+      break;
+    }
+  }
+
+  const int error = connection.send_error();
+  BOOST_TEST(sent > raft::net::max_frame_bytes,
+             "only " << sent << " bytes went out before the node stopped "
+                     << "reading");
+  BOOST_TEST((error == 0 || error == EPIPE || error == ECONNRESET),
+             "sending failed with " << std::strerror(error));
+}
+
+// Opens a connection to `target`, lets `send` write to it, and checks that
+// the node closed it and logged a WARNING naming it.
+template <typename Send>
+void expect_rejected(Cluster& cluster, NodeId target, const std::string& name,
+                     Send send) {
+  BOOST_TEST_CONTEXT(name << " to node " << target) {
+    Process& node = cluster.node(target);
+    node.read_available();
+    const std::size_t mark = node.lines().size();
+
+    auto connection =
+        RawConnection::open(cluster.port(target), deadline_in(io_timeout));
+    BOOST_REQUIRE_MESSAGE(connection, "could not connect");
+    const std::string warning =
+        "WARNING: Closed connection from 127.0.0.1:" +
+        std::to_string(connection->local_port());
+
+    send(*connection);
+
+    BOOST_TEST(connection->wait_closed(deadline_in(io_timeout)),
+               "the node left the connection open");
+    const auto line =
+        node.wait_for_line(contains(warning), deadline_in(io_timeout), mark);
+    BOOST_TEST(line.has_value(), "no line containing '" << warning << "'");
+    BOOST_TEST_MESSAGE("logged: " << line.value_or("")
+                                  << "; sent back: '"
+                                  << connection->received() << "'");
+  }
+}
+
+void send_all_bad_input(Cluster& cluster, NodeId target, Term term) {
+  for (const BadInput& input : bad_lines(target, term)) {
+    expect_rejected(cluster, target, input.name,
+                    [&](RawConnection& connection) {
+                      connection.send(input.bytes, deadline_in(io_timeout));
+                    });
+  }
+  expect_rejected(cluster, target, "a 9 MiB line", send_oversized);
+}
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_CASE(bad_input_keeps_leader, ClusterFixture) {
+  cluster.start_all();
+  const auto before =
+      cluster.wait_for_leader(cluster.ids(), deadline_in(election_timeout));
+  BOOST_REQUIRE_MESSAGE(before, "no leader that all three nodes follow");
+  const NodeId follower = all_but(cluster.ids(), before->leader).front();
+
+  // Bad input to a follower, then to the leader.
+  send_all_bad_input(cluster, follower, before->term);
+  send_all_bad_input(cluster, before->leader, before->term);
+
+  // Every node still runs.
+  for (const NodeId id : cluster.ids()) {
+    BOOST_TEST(cluster.node(id).running(), "node " << id << " exited");
+  }
+
+  // Status still answers, and the same leader leads in the same term.
+  const auto after =
+      cluster.wait_for_leader(cluster.ids(), deadline_in(io_timeout));
+  BOOST_REQUIRE_MESSAGE(after, "no leader that all three nodes follow");
+  BOOST_TEST(after->leader == before->leader);
+  BOOST_TEST(after->term == before->term);
+}
