@@ -32,13 +32,21 @@ class NodeFormatter final : public spdlog::formatter {
     gmtime_r(&seconds, &utc);
 
     if (format_ == LogFormat::json) {
+      // "mono_ns" is CLOCK_MONOTONIC, shared by every process on the host,
+      // taken as the event is logged: tools measuring across nodes (the
+      // election benchmark) compare these, never wall-clock times.
       const auto level = spdlog::level::to_string_view(msg.level);
+      const auto mono_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                               std::chrono::steady_clock::now()
+                                   .time_since_epoch())
+                               .count();
       fmt::format_to(std::back_inserter(dest),
-                     R"({{"time":"{:%Y-%m-%dT%H:%M:%S}.{:03}Z",)"
+                     R"({{"time":"{:%Y-%m-%dT%H:%M:%S}.{:03}Z","mono_ns":{},)"
                      R"("level":"{}","node":{},"msg":{}}})"
                      "\n",
-                     utc, millis, std::string_view(level.data(), level.size()),
-                     id_, boost::json::serialize(boost::json::string(text)));
+                     utc, millis, mono_ns,
+                     std::string_view(level.data(), level.size()), id_,
+                     boost::json::serialize(boost::json::string(text)));
       return;
     }
 

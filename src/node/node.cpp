@@ -433,15 +433,19 @@ void Node::reset_election_deadline() {
 asio::awaitable<void> Node::heartbeat_loop(NodeId peer, Term term) {
   asio::steady_timer tick(strand_);
 
-  // The world may have changed during every wait: lead only while the term
-  // and role this loop was started for still hold.
-  while (!stopped_ && core_.role() == Role::leader &&
-         core_.current_term() == term) {
-    core_.heartbeat_timeout(peer);
-    process_ready();
-
+  // The new leader's first AppendEntries went out as it took office; from
+  // then on, one per interval. The world may have changed during every
+  // wait: lead only while the term and role this loop was started for hold.
+  while (!stopped_) {
     tick.expires_after(options_.heartbeat);
     co_await tick.async_wait(use_tuple);
+
+    if (stopped_ || core_.role() != Role::leader ||
+        core_.current_term() != term) {
+      co_return;
+    }
+    core_.heartbeat_timeout(peer);
+    process_ready();
   }
 }
 
