@@ -240,6 +240,7 @@ main() {
   print_statuses
 
   # Let a few heartbeats go by, so the cluster is seen to be steady.
+  say "Letting the cluster run for 3 s (the leader sends heartbeats every 50 ms)"
   sleep 3
   local old_leader=$LEADER old_term=$LEADER_TERM
   say "Killing the leader, node ${old_leader} (pid ${NODE_PID[$old_leader]}), with SIGKILL"
