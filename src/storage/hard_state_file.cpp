@@ -1,5 +1,6 @@
 #include "raft/storage/hard_state_file.hpp"
 
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -12,6 +13,8 @@
 #include <system_error>
 #include <utility>
 
+#include "posix_file.hpp"
+
 namespace raft::storage {
 
 namespace {
@@ -19,48 +22,10 @@ namespace {
 // A real hard state is about 50 bytes; anything this large is not one.
 constexpr std::size_t max_file_bytes = 4096;
 
-// Takes a C string so that nothing allocates, and so clobbers errno, before
-// errno is read.
-[[noreturn]] void throw_errno(const char* what,
-                              const std::filesystem::path& path) {
-  const int error = errno;
-  throw std::system_error(error, std::generic_category(),
-                          std::string(what) + " " + path.string());
-}
-
-// Owns one file descriptor and closes it on every path out.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
-void fsync_dir(const std::filesystem::path& dir) {
-  const std::filesystem::path target = dir.empty() ? "." : dir;
-  Fd fd(::open(target.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (fd.get() < 0) throw_errno("cannot open directory", target);
-  if (::fsync(fd.get()) != 0) throw_errno("cannot fsync directory", target);
-}
-
-// Like create_directories, but each new directory's entry in its parent is
-// fsynced, so a fresh data directory does not vanish in a crash.
-void create_dir_durably(const std::filesystem::path& dir) {
-  if (dir.empty() || std::filesystem::exists(dir)) return;
-
-  create_dir_durably(dir.parent_path());
-
-  std::filesystem::create_directory(dir);
-  fsync_dir(dir.parent_path());
-}
+using detail::create_dir_durably;
+using detail::Fd;
+using detail::fsync_dir;
+using detail::throw_errno;
 
 void write_all(int fd, std::string_view bytes,
                const std::filesystem::path& path) {
