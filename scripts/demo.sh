@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the release preset and runs a three-node Raft cluster on 127.0.0.1:
-# elect a leader, SIGKILL it, watch the others elect a new one in a higher
-# term, restart the killed node and watch it follow. Every node's own output
-# is shown as it happens, between the script's `==>` lines.
+# elect a leader, write keys through raft_ctl, SIGKILL the leader, watch the
+# others elect a new one in a higher term and serve every acknowledged key,
+# restart the killed node and watch it follow and catch up. Every node's own
+# output is shown as it happens, between the script's `==>` lines.
 #
 #   scripts/demo.sh                       # ports 7001-7003
 #   DEMO_BASE_PORT=8001 scripts/demo.sh   # ports 8001-8003
@@ -13,6 +14,10 @@ set -euo pipefail
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 readonly REPO_ROOT
 readonly RAFT_NODE="${REPO_ROOT}/build/release/src/apps/raft_node"
+readonly RAFT_CTL="${REPO_ROOT}/build/release/src/apps/raft_ctl"
+# What the demo writes: key=value pairs, all checked after the failover.
+readonly DEMO_KEYS=(jakarta=34.6N surabaya=2.9M bandung=2.5M medan=2.4M
+  semarang=1.7M)
 readonly BASE_PORT="${DEMO_BASE_PORT:-7001}"
 readonly NODE_IDS=(1 2 3)
 # Each wait gives up after this long, so the demo never hangs.
@@ -81,6 +86,63 @@ build() {
   cmake --preset release
   cmake --build --preset release
   [[ -x "$RAFT_NODE" ]] || fail "build finished but ${RAFT_NODE} is missing"
+  [[ -x "$RAFT_CTL" ]] || fail "build finished but ${RAFT_CTL} is missing"
+}
+
+cluster_addresses() {
+  local id out=""
+  for id in "${NODE_IDS[@]}"; do
+    out+="${out:+,}127.0.0.1:$(port_of "$id")"
+  done
+  echo "$out"
+}
+
+# raft_ctl against the whole cluster: it finds the leader by itself.
+ctl() {
+  "$RAFT_CTL" --cluster "$(cluster_addresses)" --timeout 10 "$@"
+}
+
+write_keys() {
+  local pair
+  for pair in "${DEMO_KEYS[@]}"; do
+    printf '    raft_ctl put %s %s -> ' "${pair%%=*}" "${pair#*=}"
+    ctl put "${pair%%=*}" "${pair#*=}" || fail "put ${pair%%=*} failed"
+  done
+}
+
+# Every key the cluster acknowledged must read back with its value.
+check_keys() {
+  local pair value
+  for pair in "${DEMO_KEYS[@]}"; do
+    value="$(ctl get "${pair%%=*}")" || fail "get ${pair%%=*} failed"
+    printf '    raft_ctl get %s -> %s\n' "${pair%%=*}" "$value"
+    [[ "$value" == "${pair#*=}" ]] ||
+      fail "key ${pair%%=*} reads '${value}', but '${pair#*=}' was acknowledged"
+  done
+}
+
+# Waits until every running node has applied as far as the leader has
+# committed: the replicas have converged.
+wait_for_convergence() {
+  local deadline=$((SECONDS + WAIT_SECONDS))
+  local id line commit applied target
+
+  while ((SECONDS < deadline)); do
+    check_alive
+    line="$(query_status "$LEADER")"
+    target="$(json_field "$line" commit_index)"
+    local behind=0
+    for id in "${!NODE_PID[@]}"; do
+      line="$(query_status "$id")"
+      applied="$(json_field "$line" last_applied)"
+      if [[ -z "$target" || "${applied:-0}" != "$target" ]]; then
+        behind=1
+      fi
+    done
+    ((behind)) || return 0
+    sleep 0.2
+  done
+  fail "the nodes did not converge within ${WAIT_SECONDS} s"
 }
 
 # Starts one node in the background, its output going straight to our
@@ -117,19 +179,6 @@ json_field() {
   if [[ "$1" =~ $pattern ]]; then
     echo "${BASH_REMATCH[1]}"
   fi
-}
-
-print_statuses() {
-  local id line
-  for id in "${NODE_IDS[@]}"; do
-    if [[ -z "${NODE_PID[$id]:-}" ]]; then
-      printf '    node %s (port %s): not running\n' "$id" "$(port_of "$id")"
-      continue
-    fi
-    line="$(query_status "$id")"
-    printf '    node %s (port %s): %s\n' "$id" "$(port_of "$id")" \
-      "${line:-no answer}"
-  done
 }
 
 # Stops the demo if a node we expect to be running has exited on its own.
@@ -236,12 +285,19 @@ main() {
 
   say "Waiting for the nodes to elect a leader"
   wait_for_leader 0
-  say "Node ${LEADER} leads term ${LEADER_TERM}; each node's {\"type\":\"status\"} reply:"
-  print_statuses
+  say "Node ${LEADER} leads term ${LEADER_TERM}; raft_ctl status asks every node:"
+  ctl status
+
+  say "Writing ${#DEMO_KEYS[@]} keys with raft_ctl (each acknowledged once" \
+    "a majority has it on disk and the leader applied it)"
+  write_keys
+  wait_for_convergence
+  say "raft_ctl status: every node holds the same log"
+  ctl status
 
   # Let a few heartbeats go by, so the cluster is seen to be steady.
-  say "Letting the cluster run for 3 s (the leader sends heartbeats every 50 ms)"
-  sleep 3
+  say "Letting the cluster run for 2 s (the leader sends heartbeats every 50 ms)"
+  sleep 2
   local old_leader=$LEADER old_term=$LEADER_TERM
   say "Killing the leader, node ${old_leader} (pid ${NODE_PID[$old_leader]}), with SIGKILL"
   kill -KILL "${NODE_PID[$old_leader]}"
@@ -250,20 +306,21 @@ main() {
 
   say "Waiting for the two survivors to elect a new leader in a term above ${old_term}"
   wait_for_leader "$old_term"
-  say "Node ${LEADER} leads term ${LEADER_TERM}; statuses:"
-  print_statuses
+  say "Node ${LEADER} leads term ${LEADER_TERM}:"
+  ctl status
+
+  say "Reading every acknowledged key back from the new leader"
+  check_keys
+  printf '    raft_ctl put after-failover yes -> '
+  ctl put after-failover yes || fail "put after the failover failed"
 
   say "Restarting node ${old_leader} on its data dir (its term and vote survive the crash)"
   start_node "$old_leader"
   wait_for_follower "$old_leader" "$LEADER" "$LEADER_TERM"
-  say "Node ${old_leader} follows leader ${LEADER} in term ${LEADER_TERM}; statuses:"
-  print_statuses
-
-  # ---------------------------------------------------------------------
-  # Key-value step (to come): write keys through the leader with raft_ctl,
-  # read them back from every node, kill the leader again and show that no
-  # acknowledged write is lost. Insert it here, while all three nodes run.
-  # ---------------------------------------------------------------------
+  say "Node ${old_leader} follows leader ${LEADER} in term ${LEADER_TERM}"
+  wait_for_convergence
+  say "raft_ctl status: node ${old_leader} caught up on what it missed"
+  ctl status
 
   say "Stopping every node with SIGTERM"
   stop_all
