@@ -208,7 +208,7 @@ void Node::on_inbound_line(net::Connection& connection, NodeId& bound_peer,
       reply_routes_[bound_peer] = connection.shared_from_this();
     }
     core_.step(*message);
-    process_ready();
+    schedule_ready();
     return;
   }
 
@@ -276,7 +276,7 @@ void Node::on_client_request(net::Connection& connection,
   const auto proposal = core_.propose(kv::encode_command(request));
   pending_[proposal->index] = PendingRequest{
       connection.weak_from_this(), request.seq, proposal->term};
-  process_ready();
+  schedule_ready();
 }
 
 net::ClientReply Node::not_leader_reply(std::uint64_t seq) const {
@@ -397,7 +397,7 @@ void Node::on_reply_line(NodeId peer, net::Connection& connection,
     it->second.waiting_since.reset();
   }
   core_.step(*message);
-  process_ready();
+  schedule_ready();
 }
 
 // ---------------------------------------------------------------------------
@@ -451,6 +451,20 @@ asio::awaitable<void> Node::heartbeat_loop(NodeId peer, Term term) {
 
 // ---------------------------------------------------------------------------
 // Carrying out the core's Ready
+
+void Node::schedule_ready() {
+  // Frames that arrive together (many clients, a burst of replies) are all
+  // stepped into the core before its Ready is taken once: one disk write
+  // and one round of messages for the lot.
+  if (ready_scheduled_) {
+    return;
+  }
+  ready_scheduled_ = true;
+  asio::post(strand_, [this] {
+    ready_scheduled_ = false;
+    process_ready();
+  });
+}
 
 void Node::process_ready() {
   if (stopped_ || !core_.has_ready()) {

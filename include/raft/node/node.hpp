@@ -105,6 +105,7 @@ class Node {
   void reject(net::Connection& connection, const std::string& why);
 
   // The core's Ready out.
+  void schedule_ready();
   void process_ready();
   void log_event(const Event& event);
   void send_message(const Message& message);
@@ -153,6 +154,8 @@ class Node {
   std::map<Index, PendingRequest> pending_;
 
   Index applied_index_ = 0;
+  // A process_ready() is posted and has not run yet.
+  bool ready_scheduled_ = false;
   bool stopped_ = false;
 };
 
