@@ -268,6 +268,12 @@ void Raft::handle_request_vote(NodeId from, const RequestVote& request) {
   } else {
     emit(Event::Kind::vote_denied, from);
   }
+#ifdef RAFT_BUG_SWITCHES
+  if (grant && config_.bugs.vote_reply_before_persist) {
+    send_now(from, RequestVoteReply{current_term_, grant});
+    return;
+  }
+#endif
   send(from, RequestVoteReply{current_term_, grant});
 }
 
@@ -335,6 +341,19 @@ void Raft::handle_append_entries(NodeId from, const AppendEntries& request) {
     send(from, reply);
     return;
   }
+
+#ifdef RAFT_BUG_SWITCHES
+  if (config_.bugs.stale_append_truncates) {
+    // The bug: cut everything past what this request carries. Committed
+    // entries are spared only so the core's own asserts stay quiet.
+    const Index keep = std::max(
+        request.prev_log_index + request.entries.size(), commit_index_);
+    if (keep < log_.last_index()) {
+      log_.truncate_from(keep + 1);
+      mark_unstable(keep + 1);
+    }
+  }
+#endif
 
   // §5.3: delete a conflicting entry and all that follow it, then append
   // what is new. Entries that match are skipped, never truncated: a stale or
@@ -475,6 +494,24 @@ void Raft::advance_commit_index() {
   // §5.4.2: only an entry of the current term is committed by counting
   // replicas; earlier entries follow it. Terms only grow along the log, so
   // scan down from the end and stop at the first entry of an older term.
+#ifdef RAFT_BUG_SWITCHES
+  if (config_.bugs.commit_previous_term_by_counting) {
+    // The bug: any entry on a majority counts as committed, whatever its
+    // term (the paper's Figure 8 shows how that loses it).
+    for (Index n = log_.last_index(); n > commit_index_; --n) {
+      std::size_t replicas = persisted_index_ >= n ? 1 : 0;
+      for (const auto& [peer, p] : progress_) {
+        (void)peer;
+        replicas += p.match_index >= n ? 1 : 0;
+      }
+      if (replicas >= quorum()) {
+        commit_index_ = n;
+        return;
+      }
+    }
+    return;
+  }
+#endif
   for (Index n = log_.last_index(); n > commit_index_; --n) {
     if (log_.term_at(n) != current_term_) {
       return;

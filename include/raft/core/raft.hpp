@@ -17,6 +17,23 @@
 
 namespace raft {
 
+#ifdef RAFT_BUG_SWITCHES
+// Test-only: known Raft bugs the simulator must catch. Compiled in only for
+// the raft_core_buggy library the simulator's bug test links; the product
+// core never sees this macro.
+struct BugSwitches {
+  // A granted vote leaves in messages_now, before the vote is durable, so a
+  // crash can make the node vote twice in one term (thesis §3.8).
+  bool vote_reply_before_persist = false;
+  // The leader commits an entry of an earlier term by counting replicas,
+  // which §5.4.2 and Figure 8 forbid.
+  bool commit_previous_term_by_counting = false;
+  // A follower cuts its log after prev_log_index on every AppendEntries,
+  // even a stale one whose entries all match (Figure 2, receiver rule 3).
+  bool stale_append_truncates = false;
+};
+#endif
+
 struct Config {
   NodeId id = no_node;
   // Every voting member, this node included.
@@ -28,6 +45,9 @@ struct Config {
   // How many AppendEntries carrying entries may be unanswered per follower
   // while it is known to be in step (pipelining).
   std::size_t max_inflight_appends = 16;
+#ifdef RAFT_BUG_SWITCHES
+  BugSwitches bugs;
+#endif
 };
 
 // Something that happened, worth a line in the node's log.
