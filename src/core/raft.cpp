@@ -143,7 +143,10 @@ std::optional<Proposal> Raft::propose(std::string data) {
   log_.append(LogEntry{proposal.term, proposal.index, EntryType::command,
                        std::move(data)});
   mark_unstable(proposal.index);
-  broadcast_append();
+
+  // Sent when the Ready is taken, so that every command proposed in between
+  // travels in one AppendEntries per follower (batching).
+  broadcast_pending_ = true;
   return proposal;
 }
 
@@ -160,6 +163,12 @@ void Raft::persisted(Index index, Term term) {
 }
 
 Ready Raft::take_ready() {
+  if (broadcast_pending_) {
+    broadcast_pending_ = false;
+    if (role_ == Role::leader) {
+      broadcast_append();
+    }
+  }
   if (hard_state_dirty_) {
     ready_.hard_state = HardState{current_term_, voted_for_};
     hard_state_dirty_ = false;
@@ -561,7 +570,8 @@ void Raft::mark_unstable(Index from) {
 }
 
 bool Raft::has_unstable() const {
-  return hard_state_dirty_ || unstable_from_.has_value() ||
+  return hard_state_dirty_ || broadcast_pending_ ||
+         unstable_from_.has_value() ||
          last_applied_ < commit_index_;
 }
 

@@ -6,8 +6,12 @@ namespace raft::node {
 
 DiskWriter::DiskWriter(storage::HardStateFile& hard_state,
                        storage::LogStore& log,
-                       std::function<void(WriteDone)> on_done)
-    : hard_state_(hard_state), log_(log), on_done_(std::move(on_done)) {
+                       std::function<void(WriteDone)> on_done,
+                       bool fsync_log)
+    : hard_state_(hard_state),
+      log_(log),
+      on_done_(std::move(on_done)),
+      fsync_log_(fsync_log) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -69,7 +73,9 @@ WriteDone DiskWriter::write_batch(std::deque<WriteRequest>& batch) {
     }
 
     // One fsync for the whole batch: this is the group commit.
-    log_.sync();
+    if (fsync_log_) {
+      log_.sync();
+    }
     if (hard_state) {
       hard_state_.save(*hard_state);
     }

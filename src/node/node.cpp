@@ -66,7 +66,8 @@ Node::Node(asio::io_context& io, NodeOptions options,
         asio::post(strand_, [this, done = std::move(done)] {
           on_write_done(done);
         });
-      });
+      },
+      !options_.unsafe_no_fsync);
 }
 
 Node::~Node() {
@@ -88,6 +89,9 @@ void Node::start() {
 
   log_->info("Started at {} in term {}, log ends at {}", self.to_string(),
              core_.current_term(), core_.log().last_index());
+  if (options_.unsafe_no_fsync) {
+    log_->warn("fsync is off: a machine crash can lose acknowledged writes");
+  }
 
   asio::post(strand_, [this] {
     reset_election_deadline();

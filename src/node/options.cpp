@@ -98,6 +98,9 @@ po::options_description describe() {
        "trace, debug, info, warn, error or off")
       ("log-format", po::value<std::string>()->default_value("text"),
        "text (one event a line) or json (one object a line)")
+      ("unsafe-no-fsync", po::bool_switch(),
+       "never fsync the log (benchmarks only: a machine crash can then "
+       "lose acknowledged writes)")
       ("config", po::value<std::string>(),
        "read the same options from FILE, one 'name = value' a line");
   return options;
@@ -199,6 +202,7 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
 
   options.log_level = parse_level(values["log-level"].as<std::string>());
   options.log_format = parse_format(values["log-format"].as<std::string>());
+  options.unsafe_no_fsync = values["unsafe-no-fsync"].as<bool>();
   return parsed;
 }
 

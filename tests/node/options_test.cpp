@@ -57,13 +57,15 @@ BOOST_AUTO_TEST_CASE(defaults_match_the_documented_ones) {
   BOOST_TEST(options.election_timeout_max.count() == 300);
   BOOST_TEST(options.heartbeat.count() == 50);
   BOOST_TEST((options.log_format == raft::node::LogFormat::text));
+  BOOST_TEST(!options.unsafe_no_fsync);
 }
 
 BOOST_AUTO_TEST_CASE(every_option_is_read) {
   const auto parsed =
       parse({"--id", "1", "--peers", peers, "--data-dir", "/tmp/x",
              "--election-timeout", "12-24", "--heartbeat", "6",
-             "--log-level", "debug", "--log-format", "json"});
+             "--log-level", "debug", "--log-format", "json",
+             "--unsafe-no-fsync"});
   const auto& options = parsed.options;
 
   BOOST_TEST(options.data_dir == std::filesystem::path("/tmp/x"));
@@ -72,6 +74,7 @@ BOOST_AUTO_TEST_CASE(every_option_is_read) {
   BOOST_TEST(options.heartbeat.count() == 6);
   BOOST_TEST((options.log_level == spdlog::level::debug));
   BOOST_TEST((options.log_format == raft::node::LogFormat::json));
+  BOOST_TEST(options.unsafe_no_fsync);
 }
 
 BOOST_AUTO_TEST_CASE(config_file_gives_the_same_options) {

@@ -207,6 +207,8 @@ class Raft {
   Index persisted_index_ = 0;
 
   bool hard_state_dirty_ = false;
+  // Leader: commands were proposed since the last Ready; send them.
+  bool broadcast_pending_ = false;
   Ready ready_;
 
   // What check_invariants() saw last, to check that neither goes back.

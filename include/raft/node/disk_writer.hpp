@@ -46,9 +46,10 @@ class DiskWriter {
   // catches up, which is the backpressure a flood of proposals deserves.
   static constexpr std::size_t max_queued_requests = 4096;
 
-  // `on_done` runs on the disk thread; it must post to the strand.
+  // `on_done` runs on the disk thread; it must post to the strand. With
+  // `fsync_log` false the log is written but never fsynced (benchmarks).
   DiskWriter(storage::HardStateFile& hard_state, storage::LogStore& log,
-             std::function<void(WriteDone)> on_done);
+             std::function<void(WriteDone)> on_done, bool fsync_log = true);
   ~DiskWriter();
 
   DiskWriter(const DiskWriter&) = delete;
@@ -65,6 +66,7 @@ class DiskWriter {
   storage::HardStateFile& hard_state_;
   storage::LogStore& log_;
   std::function<void(WriteDone)> on_done_;
+  bool fsync_log_;
 
   std::mutex mutex_;
   std::condition_variable changed_;

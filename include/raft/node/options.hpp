@@ -33,6 +33,9 @@ struct NodeOptions {
   std::chrono::milliseconds heartbeat{50};
   spdlog::level::level_enum log_level = spdlog::level::info;
   LogFormat log_format = LogFormat::text;
+  // Benchmarks only: write the log without fsync, so that a machine crash
+  // (not a process crash) can lose acknowledged writes.
+  bool unsafe_no_fsync = false;
 };
 
 // A bad option: the message is one line and names the option.
