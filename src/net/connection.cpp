@@ -5,6 +5,9 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include <algorithm>
+#include <vector>
+
 namespace raft::net {
 
 namespace asio = boost::asio;
@@ -90,12 +93,23 @@ asio::awaitable<void> Connection::write_loop() {
       continue;
     }
 
-    std::string frame = std::move(queue_.front());
-    queue_.pop_front();
-    queued_bytes_ -= frame.size();
+    // Everything queued goes out in one gathered write: under load, many
+    // frames share one syscall.
+    std::vector<std::string> batch;
+    batch.reserve(std::min(queue_.size(), max_frames_per_write));
+    while (!queue_.empty() && batch.size() < max_frames_per_write) {
+      queued_bytes_ -= queue_.front().size();
+      batch.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+    std::vector<asio::const_buffer> buffers;
+    buffers.reserve(batch.size());
+    for (const std::string& frame : batch) {
+      buffers.push_back(asio::buffer(frame));
+    }
 
     auto [ec, written] =
-        co_await asio::async_write(socket_, asio::buffer(frame), use_tuple);
+        co_await asio::async_write(socket_, buffers, use_tuple);
     (void)written;
     if (ec) {
       close();

@@ -33,6 +33,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // (Raft tolerates lost messages; a stalled peer must not eat our memory).
   static constexpr std::size_t max_queued_frames = 4096;
   static constexpr std::size_t max_queued_bytes = 64 * 1024 * 1024;
+  // Frames gathered into one write (IOV_MAX is 1024 on Linux).
+  static constexpr std::size_t max_frames_per_write = 512;
 
   using LineHandler = std::function<void(std::string_view line)>;
 
