@@ -431,7 +431,8 @@ void Node::reset_election_deadline() {
   const auto max = std::chrono::duration_cast<std::chrono::microseconds>(
       options_.election_timeout_max);
   std::uniform_int_distribution<long> timeout(min.count(), max.count());
-  election_deadline_ = Clock::now() + std::chrono::microseconds(timeout(random_));
+  election_deadline_ =
+      Clock::now() + std::chrono::microseconds(timeout(random_));
 }
 
 asio::awaitable<void> Node::heartbeat_loop(NodeId peer, Term term) {
