@@ -1,0 +1,27 @@
+# Figure 16 of the Raft paper, from election_latency_cdf.dat: cumulative share of
+# trials against the time without a leader.
+set logscale x 10
+set grid xtics mxtics ytics
+set yrange [0:100]
+set xlabel 'time without leader (ms)'
+set ylabel 'cumulative percent of trials'
+set key left top
+set terminal svg size 1000,1000 dynamic font 'sans,12' background rgb 'white'
+set output 'election_latency.svg'
+set multiplot layout 2,1
+set title 'Randomness: minimum timeout 150 ms'
+plot 'election_latency_cdf.dat' index 0 using 1:2 with steps lw 2 lc rgb '#9400d3' title '150-300 ms'
+set title 'Scale: timeout ranges T to 2T'
+plot 'election_latency_cdf.dat' index 0 using 1:2 with steps lw 2 lc rgb '#9400d3' title '150-300 ms', \
+     'election_latency_cdf.dat' index 1 using 1:2 with steps lw 2 lc rgb '#009e73' title '12-24 ms'
+unset multiplot
+set terminal pngcairo size 1000,1000 font 'sans,11' background rgb 'white'
+set output 'election_latency.png'
+set multiplot layout 2,1
+set title 'Randomness: minimum timeout 150 ms'
+plot 'election_latency_cdf.dat' index 0 using 1:2 with steps lw 2 lc rgb '#9400d3' title '150-300 ms'
+set title 'Scale: timeout ranges T to 2T'
+plot 'election_latency_cdf.dat' index 0 using 1:2 with steps lw 2 lc rgb '#9400d3' title '150-300 ms', \
+     'election_latency_cdf.dat' index 1 using 1:2 with steps lw 2 lc rgb '#009e73' title '12-24 ms'
+unset multiplot
+set output

@@ -1,0 +1,65 @@
+#!/bin/bash
+# Profiles the leader under 128 clients x 100-byte puts, fsync on: perf
+# stat and a flat perf record (self time per function) of the leader's
+# process for 5 s of steady load. Writes bench/throughput/results/profile-cCLIENTS-sSIZE.txt.
+#
+#   bench/throughput/profile.sh [clients] [value_bytes]
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+build="$root/build/tprel"
+results="$root/bench/throughput/results"
+work=$(mktemp -d /tmp/tp-profile-XXXXXX)
+clients=${1:-128}
+size=${2:-100}
+bench_pid=""
+
+cleanup() {
+  if [ -n "$bench_pid" ]; then
+    kill "$bench_pid" 2>/dev/null || true
+    wait "$bench_pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+command -v perf >/dev/null || apt-get install -y linux-perf
+
+"$build/bench/throughput/throughput" --raft-node "$build/src/apps/raft_node" \
+  --systems raft --clients "$clients" --sizes "$size" --fsync on \
+  --warmup 1 --duration 9 --show-pids --gnuplot "" --out "$work" \
+  > "$work/bench.out" 2>&1 &
+bench_pid=$!
+
+# The leader's PID, once the cluster is up (at most 30 s).
+leader=""
+for _ in $(seq 60); do
+  leader=$(sed -n 's/^pids: leader \([0-9]*\).*/\1/p' "$work/bench.out")
+  [ -n "$leader" ] && break
+  sleep 0.5
+done
+[ -n "$leader" ] || { cat "$work/bench.out"; exit 1; }
+
+sleep 2  # past the warm-up
+perf stat -p "$leader" -o "$work/stat.txt" \
+  -e task-clock,context-switches,cpu-migrations,page-faults,cycles,instructions \
+  -- sleep 5 &
+stat_pid=$!
+perf record -F 1999 -p "$leader" -o "$work/perf.data" -- sleep 5 \
+  2> "$work/record.log"
+wait "$stat_pid"
+wait "$bench_pid"
+bench_pid=""
+
+{
+  echo "# leader under $clients clients x $size B puts, fsync on"
+  grep '^\[' "$work/bench.out"
+  cat "$work/stat.txt"
+  echo "# self time by function (perf record -F 1999, 5 s)"
+  perf report -i "$work/perf.data" --no-children --sort dso,sym --stdio \
+    2>/dev/null | grep -v "^$" | head -70 || true
+  echo "# self time by DSO"
+  perf report -i "$work/perf.data" --no-children --sort dso --stdio \
+    2>/dev/null | grep -v "^#" | grep -v "^$" | head -15 || true
+} > "$results/profile-c${clients}-s${size}.txt"
+cat "$results/profile-c${clients}-s${size}.txt"

@@ -1,0 +1,36 @@
+#!/bin/bash
+# The full write-throughput sweep: ours against etcd, fsync on and off.
+#
+#   bench/throughput/run.sh [throughput flags...]
+#
+# Builds the release raft_node and the benchmark in build/tprel, installs
+# etcd (Debian etcd-server) when it is missing, and writes
+# bench/throughput/results/throughput.{csv,md,svg,png}. Extra flags go to
+# the benchmark, e.g. --duration 2 --clients 1,128.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+build="$root/build/tprel"
+results="$root/bench/throughput/results"
+
+if ! command -v etcd >/dev/null 2>&1; then
+  echo "etcd missing: installing etcd-server"
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get install -y etcd-server || echo "no etcd: ours only"
+fi
+if ! command -v gnuplot >/dev/null 2>&1; then
+  echo "gnuplot missing: no chart (apt-get install gnuplot-nox)"
+fi
+
+cmake --preset release -B "$build" >/dev/null
+cmake --build "$build" -j2 --target raft_node throughput
+
+mkdir -p "$results"
+cd "$root"
+"$build/bench/throughput/throughput" \
+  --raft-node "$build/src/apps/raft_node" \
+  --etcd "$(command -v etcd || echo /usr/bin/etcd)" \
+  --duration 5 --warmup 1 \
+  --out bench/throughput/results "$@" 2>&1 |
+  tee "$results/throughput.log"
