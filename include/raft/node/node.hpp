@@ -2,7 +2,7 @@
 // of coroutines that all run on one strand. Nothing here decides anything
 // Raft decides; it moves events into the core and carries out its Ready.
 //
-// The coroutines (see node.cpp):
+// The coroutines (node.cpp: timers; node_network.cpp: connections):
 //   accept_loop      accepts peers and clients on our port
 //   serve_inbound    reads requests from one inbound connection
 //   dial_loop        keeps one outgoing connection per peer, reads replies

@@ -1,0 +1,127 @@
+// The node's clients: key-value requests proposed through the core,
+// answered once applied, and the status query.
+#include "raft/node/node.hpp"
+
+#include <fmt/format.h>
+
+#include "raft/kv/command.hpp"
+#include "raft/net/codec.hpp"
+
+namespace raft::node {
+
+void Node::on_client_request(net::Connection& connection,
+                             const net::ClientRequest& request) {
+  if (core_.role() != Role::leader) {
+    connection.send(net::encode(not_leader_reply(request.seq)));
+    return;
+  }
+
+  // A retry of a request already applied gets its original answer.
+  if (auto cached = state_machine_.cached_reply(request.client_id,
+                                                request.seq)) {
+    connection.send(net::encode(*cached));
+    return;
+  }
+
+  if (pending_.size() >= max_pending_requests) {
+    net::ClientReply reply;
+    reply.seq = request.seq;
+    reply.error = "overloaded";
+    reply.message = "too many requests in flight; retry shortly";
+    connection.send(net::encode(reply));
+    return;
+  }
+
+  // Answered once its entry is committed and applied (see apply()). A retry
+  // still in flight is proposed again; the state machine applies it once.
+  const auto proposal = core_.propose(kv::encode_command(request));
+  pending_[proposal->index] = PendingRequest{
+      connection.weak_from_this(), request.seq, proposal->term};
+  schedule_ready();
+}
+
+net::ClientReply Node::not_leader_reply(std::uint64_t seq) const {
+  net::ClientReply reply;
+  reply.seq = seq;
+  reply.error = "not_leader";
+  reply.leader_id = core_.leader_id();
+  if (const auto it = options_.peers.find(reply.leader_id);
+      it != options_.peers.end()) {
+    reply.leader_address = it->second.to_string();
+    reply.message = fmt::format("node {} leads term {}", reply.leader_id,
+                                core_.current_term());
+  } else {
+    reply.message = "no leader known yet; retry shortly";
+  }
+  return reply;
+}
+
+void Node::apply(const LogEntry& entry) {
+  const net::ClientReply result = state_machine_.apply_entry(entry);
+  applied_index_ = entry.index;
+  if (!result.ok && result.error == kv::error_bad_request) {
+    log_->error("Entry {} is not a valid command: {}", entry.index,
+                result.message);
+  }
+
+  const auto it = pending_.find(entry.index);
+  if (it == pending_.end()) {
+    return;
+  }
+  PendingRequest request = it->second;
+  pending_.erase(it);
+
+  const auto connection = request.connection.lock();
+  if (!connection) {
+    return;  // the client left; a retry will find the cached reply
+  }
+  if (request.term != entry.term) {
+    // Another leader's entry took this slot: ours was never committed.
+    net::ClientReply lost;
+    lost.seq = request.seq;
+    lost.error = "leadership_lost";
+    lost.message = "the entry was replaced; retry with the same seq";
+    connection->send(net::encode(lost));
+    return;
+  }
+  net::ClientReply reply = result;
+  reply.seq = request.seq;
+  connection->send(net::encode(reply));
+}
+
+void Node::fail_pending_requests() {
+  // The entries may still commit under the next leader; the client retries
+  // with the same seq and the state machine answers it once.
+  for (const auto& [index, request] : pending_) {
+    (void)index;
+    if (const auto connection = request.connection.lock()) {
+      net::ClientReply reply = not_leader_reply(request.seq);
+      reply.error = "leadership_lost";
+      connection->send(net::encode(reply));
+    }
+  }
+  pending_.clear();
+}
+
+net::StatusReply Node::status() const {
+  net::StatusReply reply;
+  reply.id = options_.id;
+  reply.role = core_.role();
+  reply.term = core_.current_term();
+  reply.leader_id = core_.leader_id();
+  reply.commit_index = core_.commit_index();
+  reply.last_applied = applied_index_;
+  reply.state_digest = state_machine_.digest();
+  reply.keys = state_machine_.size();
+  reply.last_log_index = core_.log().last_index();
+  for (const auto& [peer, address] : options_.peers) {
+    (void)address;
+    if (const Progress* progress = core_.progress(peer)) {
+      reply.peers.push_back(
+          net::PeerProgress{peer, progress->match_index, progress->next_index});
+    }
+  }
+  return reply;
+}
+
+}  // namespace raft::node
