@@ -47,7 +47,7 @@ Node::Node(asio::io_context& io, NodeOptions options,
       hard_state_file_(options_.data_dir),
       log_store_(options_.data_dir / "log"),
       core_(core_config(options_), hard_state_file_.load(),
-            log_store_.entries()),
+            log_store_.take_recovered()),
       acceptor_(strand_),
       random_(std::random_device{}() ^ options_.id),
       election_timer_(strand_) {

@@ -241,7 +241,7 @@ LogStore::LogStore(std::filesystem::path dir,
 LogStore::~LogStore() { close_tail(); }
 
 Index LogStore::last_index() const {
-  return entries_.empty() ? 0 : entries_.back().index;
+  return terms_.size();
 }
 
 void LogStore::recover() {
@@ -311,15 +311,16 @@ void LogStore::accept_recovered(const LogEntry& entry, const Segment& segment,
                  "index " + std::to_string(entry.index) + " where " +
                      std::to_string(last_index() + 1) + " was expected");
   }
-  if (!entries_.empty() && entry.term < entries_.back().term) {
+  if (!terms_.empty() && entry.term < terms_.back()) {
     throw_damage(segment.path, location.offset_bytes,
                  "term " + std::to_string(entry.term) +
                      " below the previous entry's term " +
-                     std::to_string(entries_.back().term));
+                     std::to_string(terms_.back()));
   }
 
-  entries_.push_back(entry);
+  terms_.push_back(entry.term);
   locations_.push_back(location);
+  recovered_.push_back(entry);
 }
 
 void LogStore::cut_torn_tail(Segment& segment, std::uint64_t offset_bytes,
@@ -360,7 +361,7 @@ void LogStore::check_batch(std::span<const LogEntry> entries) const {
   }
 
   Term previous_term =
-      first_index > 1 ? entries_[position_of(first_index - 1)].term : 0;
+      first_index > 1 ? terms_[position_of(first_index - 1)] : 0;
   Index expected_index = first_index;
   for (const LogEntry& entry : entries) {
     if (entry.index != expected_index) {
@@ -400,7 +401,7 @@ void LogStore::cut_suffix(Index first_cut) {
   segment.size_bytes = at.offset_bytes;
   tail_unsynced_ = false;
 
-  entries_.resize(position);
+  terms_.resize(position);
   locations_.resize(position);
 }
 
@@ -434,7 +435,7 @@ void LogStore::append(std::span<const LogEntry> entries) {
         segments_.back().size_bytes + pending.size();
     locations_.push_back(Location{segments_.size() - 1, offset_bytes});
     encode_record(entry, pending);
-    entries_.push_back(entry);
+    terms_.push_back(entry.term);
   }
   flush(pending);
 }

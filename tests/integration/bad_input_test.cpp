@@ -123,6 +123,12 @@ void send_all_bad_input(Cluster& cluster, NodeId target, Term term) {
 }  // namespace
 
 BOOST_FIXTURE_TEST_CASE(bad_input_keeps_leader, ClusterFixture) {
+  // These tests check that bad input leaves the leader in place, so the
+  // timeout must outlast a sanitized node parsing a megabyte on a busy
+  // two-core machine; the default 150-300 ms does not, and an election
+  // would then be the machine's doing, not the input's.
+  cluster.add_node_flags(
+      {"--election-timeout", "1000-2000", "--heartbeat", "100"});
   cluster.start_all();
   const auto before =
       cluster.wait_for_leader(cluster.ids(), deadline_in(election_timeout));

@@ -463,10 +463,15 @@ std::string Cluster::peers_flag() const {
   return flag;
 }
 
+void Cluster::add_node_flags(std::vector<std::string> flags) {
+  extra_flags_.insert(extra_flags_.end(), flags.begin(), flags.end());
+}
+
 Process& Cluster::start(NodeId id) {
   std::vector<std::string> args{"--id",       std::to_string(id),
                                 "--peers",    peers_flag(),
                                 "--data-dir", dirs_.at(id).string()};
+  args.insert(args.end(), extra_flags_.begin(), extra_flags_.end());
   const std::string name = "node " + std::to_string(id) + " (run " +
                            std::to_string(processes_.size() + 1) + ")";
   processes_.push_back(

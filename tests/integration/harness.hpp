@@ -168,6 +168,9 @@ class Cluster {
     return dirs_.at(id);
   }
 
+  // Flags added to every node started from now on (say, longer timeouts).
+  void add_node_flags(std::vector<std::string> flags);
+
   // Starts node `id` (again, after a kill) on its port and data directory.
   Process& start(NodeId id);
   void start_all();
@@ -198,6 +201,7 @@ class Cluster {
 
   std::map<NodeId, std::uint16_t> ports_;
   std::map<NodeId, std::filesystem::path> dirs_;
+  std::vector<std::string> extra_flags_;
   std::vector<std::unique_ptr<Process>> processes_;
   std::map<NodeId, Process*> latest_;
 };

@@ -49,8 +49,12 @@ class LogStore {
   LogStore(const LogStore&) = delete;
   LogStore& operator=(const LogStore&) = delete;
 
-  // Everything recovered or written, indexes 1.. without gaps.
-  const std::vector<LogEntry>& entries() const { return entries_; }
+  // What recovery found on opening, indexes 1.. without gaps. Later writes
+  // do not show here: the store keeps only each entry's term and place, so
+  // the log is not held in memory twice (the core holds it).
+  const std::vector<LogEntry>& recovered() const { return recovered_; }
+  // Hands the recovered entries over, leaving recovered() empty.
+  std::vector<LogEntry> take_recovered() { return std::move(recovered_); }
 
   // 0 when the log is empty.
   Index last_index() const;
@@ -116,9 +120,11 @@ class LogStore {
 
   // Sorted by first_index; the last one is the only one written to.
   std::vector<Segment> segments_;
-  // entries_[i] has index i + 1, and its record starts at locations_[i].
-  std::vector<LogEntry> entries_;
+  // The entry with index i + 1 has term terms_[i], and its record starts
+  // at locations_[i].
+  std::vector<Term> terms_;
   std::vector<Location> locations_;
+  std::vector<LogEntry> recovered_;
 
   // Open for writing on segments_.back(), or -1 when there is no segment.
   int tail_fd_ = -1;
