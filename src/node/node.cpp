@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <stdexcept>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -69,14 +70,35 @@ Node::~Node() {
 
 void Node::start() {
   const PeerAddress& self = options_.peers.at(options_.id);
+  const auto cannot_listen = [&](const boost::system::error_code& ec) {
+    return std::runtime_error(fmt::format("cannot listen on {}: {}",
+                                          self.to_string(), ec.message()));
+  };
+
+  // Errors as values, so that the one line a person reads says which
+  // address failed and why (say, another node already holds the port).
+  boost::system::error_code ec;
   tcp::resolver resolver(io_);
-  const auto endpoints = resolver.resolve(self.host, std::to_string(self.port));
+  const auto endpoints =
+      resolver.resolve(self.host, std::to_string(self.port), ec);
+  if (ec || endpoints.empty()) {
+    throw cannot_listen(ec);
+  }
   const tcp::endpoint endpoint = endpoints.begin()->endpoint();
 
-  acceptor_.open(endpoint.protocol());
-  acceptor_.set_option(tcp::acceptor::reuse_address(true));
-  acceptor_.bind(endpoint);
-  acceptor_.listen();
+  acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) {
+    acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+  }
+  if (!ec) {
+    acceptor_.bind(endpoint, ec);
+  }
+  if (!ec) {
+    acceptor_.listen(tcp::acceptor::max_listen_connections, ec);
+  }
+  if (ec) {
+    throw cannot_listen(ec);
+  }
 
   log_->info("Started at {} in term {}, log ends at {}", self.to_string(),
              core_.current_term(), core_.log().last_index());
