@@ -216,19 +216,22 @@ void Raft::become_candidate() {
   voted_for_ = config_.id;
   leader_id_ = no_node;
   progress_.clear();
-  votes_granted_.assign(1, config_.id);
+  votes_granted_.clear();
   ready_.reset_election_timer = true;
   emit(Event::Kind::election_started);
 
-  if (votes_granted_.size() >= quorum()) {
-    become_leader();
-    return;
-  }
+  // The requests leave at once, while our own term and vote are still being
+  // written: a request is not a reply, so §3.8's persist-before-send does
+  // not hold it back, and the two writes (ours and each voter's) overlap
+  // instead of following one another. Our own vote counts only once it is
+  // durable (hard_state_persisted): a candidate that crashed before that
+  // may come back in the old term and vote for someone else in this one,
+  // so it must not have won this one.
   const RequestVote request{current_term_, config_.id, log_.last_index(),
                             log_.last_term()};
   for (const NodeId peer : config_.members) {
     if (peer != config_.id) {
-      send(peer, request);
+      send_now(peer, request);
     }
   }
 }
@@ -296,6 +299,23 @@ void Raft::handle_request_vote_reply(NodeId from,
     return;  // a duplicated reply counts once
   }
   votes_granted_.push_back(from);
+  if (votes_granted_.size() >= quorum()) {
+    become_leader();
+  }
+}
+
+void Raft::hard_state_persisted(const HardState& state) {
+  // Only the write of this term's vote for ourselves counts; an older write
+  // finishing late says nothing about the current election.
+  if (role_ != Role::candidate || state.current_term != current_term_ ||
+      state.voted_for != config_.id) {
+    return;
+  }
+  if (std::find(votes_granted_.begin(), votes_granted_.end(), config_.id) !=
+      votes_granted_.end()) {
+    return;
+  }
+  votes_granted_.push_back(config_.id);
   if (votes_granted_.size() >= quorum()) {
     become_leader();
   }

@@ -78,6 +78,7 @@ WriteDone DiskWriter::write_batch(std::deque<WriteRequest>& batch) {
     }
     if (hard_state) {
       hard_state_.save(*hard_state);
+      done.hard_state = hard_state;
     }
   } catch (const std::exception& error) {
     done.error = error.what();

@@ -296,6 +296,9 @@ void Node::on_write_done(const WriteDone& done) {
   if (done.last_index != 0) {
     core_.persisted(done.last_index, done.last_term);
   }
+  if (done.hard_state) {
+    core_.hard_state_persisted(*done.hard_state);
+  }
   while (!waiting_messages_.empty() &&
          waiting_messages_.front().first <= durable_seq_) {
     send_message(waiting_messages_.front().second);

@@ -366,6 +366,7 @@ void Simulator::on_disk_done(NodeId id, std::uint64_t seq) {
   if (write.hard_state) {
     node.durable_state = *write.hard_state;
     checker_.on_durable(id, *write.hard_state);
+    node.raft->hard_state_persisted(*write.hard_state);
   }
   node.durable_seq = seq;
   if (!write.entries.empty()) {

@@ -73,9 +73,17 @@ Ready step(Raft& raft, const Message& message) {
   return raft.take_ready();
 }
 
-Ready elect(Raft& raft, std::size_t size) {
+Ready campaign(Raft& raft) {
   raft.election_timeout();
   Ready ready = raft.take_ready();
+  if (ready.hard_state) {
+    raft.hard_state_persisted(*ready.hard_state);
+  }
+  return ready;
+}
+
+Ready elect(Raft& raft, std::size_t size) {
+  Ready ready = campaign(raft);
   const Term term = raft.current_term();
 
   // Votes from the peers after this node, wrapping round, until it leads.
@@ -162,6 +170,9 @@ void Cluster::handle_ready(NodeId id, Ready ready) {
     pending.index = ready.entries.back().index;
     pending.term = ready.entries.back().term;
   }
+  if (ready.hard_state) {
+    pending.hard_state = ready.hard_state;
+  }
   if (!disk_held_[id]) {
     persist(id);
   }
@@ -187,6 +198,9 @@ void Cluster::persist(NodeId id) {
   Pending pending = std::exchange(pending_[id], Pending{});
   if (pending.index != 0) {
     node(id).persisted(pending.index, pending.term);
+  }
+  if (pending.hard_state) {
+    node(id).hard_state_persisted(*pending.hard_state);
   }
   for (const Message& message : pending.messages) {
     send(message);

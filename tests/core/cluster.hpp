@@ -67,6 +67,10 @@ Raft make_raft(NodeId id, std::size_t size, Boot boot = {}, Config base = {});
 // Step `raft` with `message` and return what it asks for.
 Ready step(Raft& raft, const Message& message);
 
+// Time `raft` out into a candidate and report its term and vote durable, as
+// a runtime would once its write finished; returns the Ready of the timeout.
+Ready campaign(Raft& raft);
+
 // Make `raft` (of a cluster of `size`) leader of its next term by handing it
 // votes from the following ids; returns the Ready of the election.
 Ready elect(Raft& raft, std::size_t size);
@@ -133,6 +137,7 @@ class Cluster {
     std::vector<Message> messages;
     Index index = 0;
     Term term = 0;
+    std::optional<HardState> hard_state;
   };
 
   void handle_ready(NodeId id, Ready ready);

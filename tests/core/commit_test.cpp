@@ -94,8 +94,14 @@ BOOST_AUTO_TEST_CASE(section_5_2_single_node_elects_itself_commits_on_persist) {
 
   raft.election_timeout();
   Ready ready = raft.take_ready();
-  BOOST_TEST(raft.role() == Role::leader);
+  BOOST_TEST(raft.role() == Role::candidate);
   BOOST_TEST(ready.hard_state == (HardState{1, 1}));
+  BOOST_TEST(ready.messages_now.empty());
+
+  // Its own durable vote is a majority of one.
+  raft.hard_state_persisted(*ready.hard_state);
+  ready = raft.take_ready();
+  BOOST_TEST(raft.role() == Role::leader);
   BOOST_REQUIRE_EQUAL(ready.entries.size(), 1u);
   BOOST_TEST(ready.committed.empty());
   BOOST_TEST(ready.messages.empty());

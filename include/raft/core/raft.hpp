@@ -70,10 +70,11 @@ struct Event {
 //      at entries.front().index or later);
 //   2. only once both are durable, send `messages` (thesis §3.8: a reply or
 //      vote may never outrun the state it reports);
-//   meanwhile, `messages_now` may leave at once: they are a leader's
-//   AppendEntries, which do not depend on the leader's own write (thesis
-//   §10.2.1), and the leader counts itself toward commit only after
-//   `Raft::persisted`;
+//   meanwhile, `messages_now` may leave at once: they are requests, which
+//   report nothing: a leader's AppendEntries (thesis §10.2.1; the leader
+//   counts itself toward commit only after `Raft::persisted`) and a
+//   candidate's RequestVote (it counts its own vote only after
+//   `Raft::hard_state_persisted`);
 //   3. hand `committed` to the state machine, in order.
 struct Ready {
   std::optional<HardState> hard_state;
@@ -127,6 +128,9 @@ class Raft {
   std::optional<Proposal> propose(std::string data);
   // The runtime made the log durable up to `index`, whose entry had `term`.
   void persisted(Index index, Term term);
+  // The runtime made `state` durable. A candidate counts its own vote only
+  // from here on.
+  void hard_state_persisted(const HardState& state);
 
   // Output accumulated since the last call.
   Ready take_ready();
@@ -193,7 +197,8 @@ class Raft {
   Role role_ = Role::follower;
   NodeId leader_id_ = no_node;
 
-  // Candidate: who granted us their vote this term (ourselves included).
+  // Candidate: who granted us their vote this term (ourselves too, once our
+  // vote is durable).
   std::vector<NodeId> votes_granted_;
 
   // Leader: per-follower progress (Figure 2's next_index and match_index).

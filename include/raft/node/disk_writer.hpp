@@ -36,6 +36,8 @@ struct WriteDone {
   // The last entry written by the batch, if it wrote any.
   Index last_index = 0;
   Term last_term = 0;
+  // The hard state the batch wrote, if it wrote one.
+  std::optional<HardState> hard_state;
   // Non-empty if the disk failed; nothing in the batch can be trusted.
   std::string error;
 };
