@@ -3,6 +3,9 @@
 //   raft_sim --seed 7 --nodes 5 --steps 20000 --faults all --trace
 //   raft_sim --seeds 1..1000
 //   raft_sim --script tests/sim/scenarios/figure8.scn --trace
+//
+// Built a second time against the core's test-only bug switches as
+// tests/sim/raft_sim_buggy, which adds --bugs.
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -81,9 +84,10 @@ int run_sweep(const Options& base, const SeedRange& range) {
   return summary.failures.empty() ? 0 : 1;
 }
 
-int run_script_command(const std::string& path, bool trace) {
-  const ScriptResult result =
-      run_script_file(path, trace ? TraceSink(print_line) : TraceSink{});
+int run_script_command(const std::string& path, const Bugs& bugs,
+                       bool trace) {
+  const ScriptResult result = run_script_file(
+      path, trace ? TraceSink(print_line) : TraceSink{}, bugs);
   if (!result.ok) {
     fmt::print("FAILED {}\n", result.error);
     for (const std::string& line : result.trace_tail) {
@@ -117,6 +121,11 @@ int main(int argc, char** argv) {
        "chance per million of a crash right after a vote, win or commit "
        "(0: from the seed)")
       ("script", po::value<std::string>(), "run a scenario script")
+#ifdef RAFT_BUG_SWITCHES
+      ("bugs", po::value<std::string>()->default_value("none"),
+       "test-only core bugs to switch on: vote_reply_before_persist, "
+       "commit_previous_term_by_counting, stale_append_truncates")
+#endif
       ("trace", "print every event as it happens");
 
   po::variables_map vm;
@@ -135,11 +144,20 @@ int main(int argc, char** argv) {
     return vm.count("help") ? 0 : 2;
   }
   const bool trace = vm.count("trace") > 0;
+  Options options;
+#ifdef RAFT_BUG_SWITCHES
+  const auto bugs = parse_bugs(vm["bugs"].as<std::string>());
+  if (!bugs) {
+    fmt::print(stderr, "raft_sim: bad --bugs\n");
+    return 2;
+  }
+  options.bugs = *bugs;
+#endif
   if (vm.count("script")) {
-    return run_script_command(vm["script"].as<std::string>(), trace);
+    return run_script_command(vm["script"].as<std::string>(), options.bugs,
+                              trace);
   }
 
-  Options options;
   options.steps = vm["steps"].as<std::uint64_t>();
   options.clients = vm["clients"].as<std::size_t>();
   options.max_entries_per_append = vm["max-entries"].as<std::size_t>();

@@ -21,6 +21,9 @@ constexpr Micros leader_deadline_us = 30'000'000;
 constexpr Micros commit_deadline_us = 10'000'000;
 constexpr Micros liveness_poll_us = 10'000;
 constexpr std::size_t liveness_commands = 3;
+// A healthy liveness phase takes a few thousand events (heartbeats for a
+// few simulated seconds); a hundred times that is a storm.
+constexpr std::uint64_t liveness_max_events = 500'000;
 
 }  // namespace
 
@@ -159,6 +162,15 @@ bool Simulator::step() {
   if (violation_ || queue_.empty()) {
     return false;
   }
+  if (event_limit_ != 0 && stats_.events >= event_limit_) {
+    violation_ = Violation{
+        fmt::format("Liveness: {} events after healing without a stable "
+                    "leader committing (a message storm)",
+                    liveness_max_events),
+        stats_.events, now_us_};
+    trace("VIOLATION: " + violation_->what);
+    return false;
+  }
   const SimEvent event = queue_.top();
   queue_.pop();
   now_us_ = std::max(now_us_, event.at_us);
@@ -206,6 +218,7 @@ bool Simulator::check_liveness() {
     }
   }
   set_manual_timers(false);
+  event_limit_ = stats_.events + liveness_max_events;
 
   // One leader, holding still for a while: a leader elected a moment before
   // a rejoining node disrupts it does not count.
@@ -264,6 +277,7 @@ bool Simulator::check_liveness() {
     }
     return false;
   }
+  event_limit_ = 0;
   trace(fmt::format("liveness: leader {} committed {} commands everywhere",
                     stable, liveness_commands));
   return true;

@@ -55,6 +55,29 @@ std::string bug_names(const Bugs& bugs) {
 
 }  // namespace
 
+std::optional<Bugs> parse_bugs(std::string_view text) {
+  Bugs bugs;
+  if (text == "none") {
+    return bugs;
+  }
+  // Comma-separated names; every loop step consumes one name.
+  while (!text.empty()) {
+    const std::size_t comma = text.find(',');
+    const std::string_view name = text.substr(0, comma);
+    text = comma == std::string_view::npos ? "" : text.substr(comma + 1);
+    if (name == "vote_reply_before_persist") {
+      bugs.vote_reply_before_persist = true;
+    } else if (name == "commit_previous_term_by_counting") {
+      bugs.commit_previous_term_by_counting = true;
+    } else if (name == "stale_append_truncates") {
+      bugs.stale_append_truncates = true;
+    } else {
+      return std::nullopt;
+    }
+  }
+  return bugs;
+}
+
 std::string describe_run(const Options& options) {
   const std::string bugs = bug_names(options.bugs);
   return fmt::format("seed {}: {} nodes, {} steps, faults {}{}{}",
@@ -73,11 +96,11 @@ std::string replay_command(const Options& options) {
     command += fmt::format(" --crash-soon-ppm {}", options.crash_soon_ppm);
   }
   // The product raft_sim has no bug switches: a bug's seed replays in the
-  // binary that has them.
+  // test-only build that has them (tests/sim/raft_sim_buggy).
   const std::string bugs = bug_names(options.bugs);
   if (!bugs.empty()) {
-    command = fmt::format("(in a RAFT_BUG_SWITCHES build, bugs {}) {}", bugs,
-                          command);
+    command = fmt::format("raft_sim_buggy --bugs {} {}", bugs,
+                          command.substr(command.find(' ') + 1));
   }
   return command + " --trace";
 }

@@ -367,6 +367,10 @@ class Simulator {
 
   Checker checker_;
   std::optional<Violation> violation_;
+  // Past this many events the run stops with a liveness violation (0: no
+  // limit). Set for the liveness phase, where a healed cluster that keeps
+  // busy without making progress (a message storm) must fail, not spin.
+  std::uint64_t event_limit_ = 0;
   Stats stats_;
   MessageCounts counts_;
 
