@@ -1,5 +1,6 @@
-# Figure 16 of the Raft paper, from election_latency_cdf.dat: cumulative share of
-# trials against the time without a leader.
+# Figure 16 of the Raft paper, from election_latency_cdf.dat: cumulative
+# share of trials against the time without a leader.
+# Run in this directory: gnuplot election_latency.gp
 set logscale x 10
 set grid xtics mxtics ytics
 set yrange [0:100]
@@ -10,8 +11,8 @@ set terminal svg size 1000,1000 dynamic font 'sans,12' background rgb 'white'
 set output 'election_latency.svg'
 set multiplot layout 2,1
 set title 'Randomness: minimum timeout 150 ms'
-plot 'election_latency_cdf.dat' index 0 using 1:2 with steps lw 2 lc rgb '#9400d3' title '150-150 ms (1 of 20 capped)', \
-     'election_latency_cdf.dat' index 1 using 1:2 with steps lw 2 lc rgb '#009e73' title '150-151 ms', \
+plot 'election_latency_cdf.dat' index 0 using 1:2 with steps lw 2 lc rgb '#9400d3' title '150-151 ms', \
+     'election_latency_cdf.dat' index 1 using 1:2 with steps lw 2 lc rgb '#009e73' title '150-150 ms', \
      'election_latency_cdf.dat' index 2 using 1:2 with steps lw 2 lc rgb '#56b4e9' title '150-155 ms', \
      'election_latency_cdf.dat' index 3 using 1:2 with steps lw 2 lc rgb '#e69f00' title '150-175 ms', \
      'election_latency_cdf.dat' index 4 using 1:2 with steps lw 2 lc rgb '#f0e442' title '150-200 ms', \
@@ -28,8 +29,8 @@ set terminal pngcairo size 1000,1000 font 'sans,11' background rgb 'white'
 set output 'election_latency.png'
 set multiplot layout 2,1
 set title 'Randomness: minimum timeout 150 ms'
-plot 'election_latency_cdf.dat' index 0 using 1:2 with steps lw 2 lc rgb '#9400d3' title '150-150 ms (1 of 20 capped)', \
-     'election_latency_cdf.dat' index 1 using 1:2 with steps lw 2 lc rgb '#009e73' title '150-151 ms', \
+plot 'election_latency_cdf.dat' index 0 using 1:2 with steps lw 2 lc rgb '#9400d3' title '150-151 ms', \
+     'election_latency_cdf.dat' index 1 using 1:2 with steps lw 2 lc rgb '#009e73' title '150-150 ms', \
      'election_latency_cdf.dat' index 2 using 1:2 with steps lw 2 lc rgb '#56b4e9' title '150-155 ms', \
      'election_latency_cdf.dat' index 3 using 1:2 with steps lw 2 lc rgb '#e69f00' title '150-175 ms', \
      'election_latency_cdf.dat' index 4 using 1:2 with steps lw 2 lc rgb '#f0e442' title '150-200 ms', \
