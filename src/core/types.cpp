@@ -35,6 +35,11 @@ struct TypeName {
 
 }  // namespace
 
+bool is_request(const MessageBody& body) {
+  return std::holds_alternative<RequestVote>(body) ||
+         std::holds_alternative<AppendEntries>(body);
+}
+
 const char* type_name(const MessageBody& body) {
   return std::visit(TypeName{}, body);
 }

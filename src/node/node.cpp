@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <filesystem>
 #include <stdexcept>
 
 #include <boost/asio/as_tuple.hpp>
@@ -22,11 +23,6 @@ namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
-bool is_request(const Message& message) {
-  return std::holds_alternative<RequestVote>(message.body) ||
-         std::holds_alternative<AppendEntries>(message.body);
-}
-
 Config core_config(const NodeOptions& options) {
   Config config;
   config.id = options.id;
@@ -45,6 +41,7 @@ Node::Node(asio::io_context& io, NodeOptions options,
       strand_(asio::make_strand(io)),
       options_(std::move(options)),
       log_(std::move(log)),
+      data_dir_lock_(options_.data_dir),
       hard_state_file_(options_.data_dir),
       log_store_(options_.data_dir / "log"),
       core_(core_config(options_), hard_state_file_.load(),
@@ -52,6 +49,21 @@ Node::Node(asio::io_context& io, NodeOptions options,
       acceptor_(strand_),
       random_(std::random_device{}() ^ options_.id),
       election_timer_(strand_) {
+  // A node writes its term before it can hold an entry of that term, so a
+  // log without a hard state means the file was lost: starting in term 0
+  // with no vote could vote twice in a term it already voted in.
+  if (core_.log().last_index() > 0 &&
+      !std::filesystem::exists(hard_state_file_.path())) {
+    throw storage::StorageError(fmt::format(
+        "{} is missing but the log holds {} entries; refusing to start",
+        hard_state_file_.path().string(), core_.log().last_index()));
+  }
+  if (log_store_.torn_tail_bytes() > 0) {
+    log_->warn("Cut {} bytes of a torn record off the end of the log (a "
+               "write the last crash interrupted); log ends at {}",
+               log_store_.torn_tail_bytes(), core_.log().last_index());
+  }
+
   // Completions come from the disk thread; hop onto the strand to use them.
   disk_ = std::make_unique<DiskWriter>(
       hard_state_file_, log_store_, [this](WriteDone done) {
@@ -311,7 +323,7 @@ void Node::send_message(const Message& message) {
   // Requests go out on our own connection to the peer; replies go back on
   // the connection the request came in on. Either may be down: Raft
   // tolerates a lost message, and the next heartbeat or timeout retries.
-  if (is_request(message)) {
+  if (is_request(message.body)) {
     const auto it = links_.find(message.to);
     if (it == links_.end() || !it->second.connection->is_open()) {
       return;

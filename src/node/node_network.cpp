@@ -111,14 +111,36 @@ void Node::on_inbound_line(net::Connection& connection, NodeId& bound_peer,
     return;
   }
 
-  reject(connection, fmt::format("a node does not accept '{}' frames",
-                                 net::encode(frame).substr(0, 40)));
+  reject(connection, "a node accepts peer requests, client requests and "
+                     "status queries, not this kind of frame");
 }
 
 bool Node::accept_peer_message(const Message& message, net::Connection& from) {
-  if (!options_.peers.contains(message.from) || message.from == options_.id) {
+  if (message.from == options_.id) {
+    reject(from, fmt::format("sender {} is this node itself", message.from));
+    return false;
+  }
+  if (!options_.peers.contains(message.from)) {
     reject(from, fmt::format("sender {} is not a peer of this cluster",
                              message.from));
+    return false;
+  }
+  // Replies come back on the connection their request went out on, never
+  // on one a peer opened to us: a reply here would also claim the route
+  // our replies to that peer take.
+  if (!is_request(message.body)) {
+    reject(from, fmt::format("a {} from {} on a connection it opened; "
+                             "replies travel on the requester's connection",
+                             type_name(message.body), message.from));
+    return false;
+  }
+  // The sender is who the request speaks for.
+  const auto* vote = std::get_if<RequestVote>(&message.body);
+  const auto* append = std::get_if<AppendEntries>(&message.body);
+  const NodeId claimed = vote ? vote->candidate_id : append->leader_id;
+  if (claimed != message.from) {
+    reject(from, fmt::format("{} from {} names node {} as its sender",
+                             type_name(message.body), message.from, claimed));
     return false;
   }
   if (message.to != options_.id) {

@@ -7,12 +7,14 @@
 #include <random>
 #include <string>
 
+#include "raft/storage/data_dir_lock.hpp"
 #include "raft/storage/hard_state_file.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 using raft::HardState;
+using raft::storage::DataDirLock;
 using raft::storage::HardStateFile;
 using raft::storage::StorageError;
 
@@ -137,6 +139,23 @@ BOOST_AUTO_TEST_CASE(a_stray_tmp_file_without_a_saved_state_gives_zeros) {
   write_text(dir.path() / "hard_state.json.tmp", "{\"current_term\":9,");
 
   BOOST_TEST((HardStateFile(dir.path()).load() == HardState{}));
+}
+
+// One process per data directory: a second lock is refused while the first
+// is held (flock conflicts between open files, even in one process), and
+// granted once it is released.
+BOOST_AUTO_TEST_CASE(data_dir_lock_is_exclusive_until_released) {
+  TempDir dir;
+  {
+    DataDirLock first(dir.path());
+    BOOST_CHECK_EXCEPTION(DataDirLock second(dir.path()), StorageError,
+                          [](const StorageError& error) {
+                            return std::string(error.what()).find(
+                                       "in use by another process") !=
+                                   std::string::npos;
+                          });
+  }
+  BOOST_CHECK_NO_THROW(DataDirLock again(dir.path()));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -115,6 +115,9 @@ struct Message {
 // The term a message carries, whatever its kind.
 Term term_of(const MessageBody& body);
 
+// RequestVote and AppendEntries ask; their replies answer.
+bool is_request(const MessageBody& body);
+
 // A short name for the kind of a message ("request_vote", ...), as the codec
 // writes it in the "type" field.
 const char* type_name(const MessageBody& body);

@@ -39,6 +39,7 @@
 #include "raft/net/wire.hpp"
 #include "raft/node/disk_writer.hpp"
 #include "raft/node/options.hpp"
+#include "raft/storage/data_dir_lock.hpp"
 #include "raft/storage/hard_state_file.hpp"
 #include "raft/storage/log_store.hpp"
 
@@ -122,6 +123,8 @@ class Node {
   std::shared_ptr<spdlog::logger> log_;
   std::function<void(const std::string&)> on_fatal_;
 
+  // Taken before anything in the data directory is read or written.
+  storage::DataDirLock data_dir_lock_;
   storage::HardStateFile hard_state_file_;
   storage::LogStore log_store_;
   Raft core_;

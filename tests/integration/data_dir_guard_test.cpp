@@ -1,0 +1,116 @@
+// A node refuses to start on a data directory it cannot trust, and a peer
+// connection cannot be used to steer where a node's replies go.
+#define BOOST_TEST_MODULE data_dir_guard
+#include <boost/test/unit_test.hpp>
+
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "fixture.hpp"
+
+using namespace raft::integration;
+using raft::NodeId;
+
+namespace {
+
+std::string peers_of(Cluster& cluster) {
+  std::string peers;
+  for (const NodeId id : cluster.ids()) {
+    peers += fmt::format("{}{}=127.0.0.1:{}", peers.empty() ? "" : ",", id,
+                         cluster.port(id));
+  }
+  return peers;
+}
+
+// Waits for `node` to exit and checks it failed with status 1 after
+// printing a line that contains `why`.
+void expect_refused(Process& node, const std::string& why) {
+  const auto status = node.wait_exit(deadline_in(exit_timeout));
+  BOOST_REQUIRE_MESSAGE(status, node.name() << " kept running");
+  BOOST_TEST(WIFEXITED(*status));
+  BOOST_TEST(WEXITSTATUS(*status) == 1);
+  BOOST_TEST(node.printed(contains(why)), node.name() << " never said '"
+                                                      << why << "'");
+}
+
+}  // namespace
+
+// Two processes on one data directory would interleave their writes to
+// one log and one hard state, and each would break the other's promises.
+BOOST_FIXTURE_TEST_CASE(a_second_process_on_a_data_dir_is_refused,
+                        ClusterFixture) {
+  cluster.start_all();
+  const auto leader =
+      cluster.wait_for_leader(cluster.ids(), deadline_in(election_timeout));
+  BOOST_REQUIRE_MESSAGE(leader, "no leader");
+
+  Process intruder(RAFT_NODE_PATH,
+                   {"--id", "1", "--peers", peers_of(cluster), "--data-dir",
+                    cluster.data_dir(1).string()},
+                   "intruder on node 1's data dir");
+  expect_refused(intruder, "is in use by another process");
+
+  // The cluster never noticed.
+  const auto after =
+      cluster.wait_for_leader(cluster.ids(), deadline_in(election_timeout));
+  BOOST_REQUIRE(after);
+  BOOST_TEST(after->term == leader->term);
+}
+
+// Figure 2: currentTerm and votedFor are persistent. A log whose hard state
+// is gone could have voted in a term it no longer remembers.
+BOOST_FIXTURE_TEST_CASE(a_log_without_its_hard_state_is_refused,
+                        ClusterFixture) {
+  cluster.start_all();
+  BOOST_REQUIRE(
+      cluster.wait_for_leader(cluster.ids(), deadline_in(election_timeout)));
+  for (const NodeId id : cluster.ids()) {
+    cluster.node(id).kill(SIGTERM);
+  }
+  for (const NodeId id : cluster.ids()) {
+    BOOST_REQUIRE(cluster.node(id).wait_exit(deadline_in(exit_timeout)));
+  }
+
+  // The leader's no-op is in every log; node 1 loses its hard state.
+  BOOST_REQUIRE(
+      std::filesystem::remove(cluster.data_dir(1) / "hard_state.json"));
+  expect_refused(cluster.start(1), "is missing but the log holds");
+}
+
+// Replies travel on the connection their request went out on. A reply
+// arriving on a connection someone opened to us is refused, so it cannot
+// claim the route the node's own replies to that peer take.
+BOOST_FIXTURE_TEST_CASE(a_reply_on_an_inbound_connection_is_refused,
+                        ClusterFixture) {
+  cluster.start_all();
+  const auto leader =
+      cluster.wait_for_leader(cluster.ids(), deadline_in(election_timeout));
+  BOOST_REQUIRE_MESSAGE(leader, "no leader");
+  const NodeId follower = leader->leader == 1 ? 2 : 1;
+
+  auto connection = RawConnection::open(cluster.port(follower),
+                                        deadline_in(io_timeout));
+  BOOST_REQUIRE(connection);
+  const std::string forged = fmt::format(
+      "{{\"type\":\"request_vote_reply\",\"from\":{},\"to\":{},\"term\":0,"
+      "\"vote_granted\":false}}\n",
+      leader->leader, follower);
+  connection->send(forged, deadline_in(io_timeout));
+  const auto answer = connection->read_line(deadline_in(io_timeout));
+  BOOST_REQUIRE(answer);
+  BOOST_TEST(answer->find("replies travel") != std::string::npos, *answer);
+  BOOST_TEST(connection->wait_closed(deadline_in(io_timeout)));
+
+  // The leader keeps hearing its follower: no election follows.
+  const auto after =
+      cluster.wait_for_leader(cluster.ids(), deadline_in(election_timeout));
+  BOOST_REQUIRE(after);
+  BOOST_TEST(after->leader == leader->leader);
+  BOOST_TEST(after->term == leader->term);
+}
