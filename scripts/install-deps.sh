@@ -12,6 +12,7 @@ packages=(
   libboost-program-options1.81-dev
   libboost-test1.81-dev
   libfmt-dev
+  libjemalloc-dev
   libspdlog-dev
 )
 
