@@ -70,8 +70,16 @@ std::vector<std::string> split_cluster(const std::string& text) {
       comma = text.size();
     }
     std::string address = text.substr(start, comma - start);
-    if (address.empty() || address.find(':') == std::string::npos) {
+    const std::size_t colon = address.rfind(':');
+    if (address.empty() || colon == std::string::npos || colon == 0) {
       throw UsageError("--cluster: '" + address + "' is not HOST:PORT");
+    }
+    const std::string port = address.substr(colon + 1);
+    if (port.empty() || port.size() > 5 ||
+        port.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoul(port) == 0 || std::stoul(port) > 65535) {
+      throw UsageError("--cluster: port '" + port + "' of '" + address +
+                       "' is not a number from 1 to 65535");
     }
     addresses.push_back(std::move(address));
     start = comma + 1;
@@ -81,7 +89,7 @@ std::vector<std::string> split_cluster(const std::string& text) {
 
 std::chrono::milliseconds deadline_from(double seconds) {
   if (!std::isfinite(seconds) || seconds <= 0 || seconds > 3600) {
-    throw UsageError("--timeout must be between 0 and 3600 seconds");
+    throw UsageError("--timeout must be above 0 and at most 3600 seconds");
   }
   return std::chrono::milliseconds(std::llround(seconds * 1000));
 }

@@ -148,7 +148,12 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
 
   // Program_options names the option in its messages; keep its first line.
   try {
-    po::store(po::parse_command_line(argc, argv, description), values);
+    // No positional arguments: a stray word is a mistake, not ignored.
+    po::store(po::command_line_parser(argc, argv)
+                  .options(description)
+                  .positional(po::positional_options_description())
+                  .run(),
+              values);
     if (values.count("config")) {
       const std::string path = values["config"].as<std::string>();
       std::ifstream file(path);
