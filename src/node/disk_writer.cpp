@@ -58,27 +58,33 @@ WriteDone DiskWriter::write_batch(std::deque<WriteRequest>& batch) {
   done.seq = batch.back().seq;
 
   try {
-    // Entries in request order (a later request may replace a suffix an
-    // earlier one wrote); only the newest hard state matters.
+    // Only the newest hard state matters. It is saved before the entries:
+    // a log never holds an entry of a term its hard state has not reached,
+    // so a log without a hard state file at start means the file was lost
+    // (the node refuses to start), never a crash between the two writes.
     std::optional<HardState> hard_state;
+    for (const WriteRequest& request : batch) {
+      if (request.hard_state) {
+        hard_state = request.hard_state;
+      }
+    }
+    if (hard_state) {
+      hard_state_.save(*hard_state);
+      done.hard_state = hard_state;
+    }
+
+    // Entries in request order (a later request may replace a suffix an
+    // earlier one wrote), then one fsync for the whole batch: this is the
+    // group commit.
     for (const WriteRequest& request : batch) {
       if (!request.entries.empty()) {
         log_.write(request.entries);
         done.last_index = request.entries.back().index;
         done.last_term = request.entries.back().term;
       }
-      if (request.hard_state) {
-        hard_state = request.hard_state;
-      }
     }
-
-    // One fsync for the whole batch: this is the group commit.
     if (fsync_log_) {
       log_.sync();
-    }
-    if (hard_state) {
-      hard_state_.save(*hard_state);
-      done.hard_state = hard_state;
     }
   } catch (const std::exception& error) {
     done.error = error.what();

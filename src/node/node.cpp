@@ -49,8 +49,8 @@ Node::Node(asio::io_context& io, NodeOptions options,
       acceptor_(strand_),
       random_(std::random_device{}() ^ options_.id),
       election_timer_(strand_) {
-  // A node writes its term before it can hold an entry of that term, so a
-  // log without a hard state means the file was lost: starting in term 0
+  // The disk writer saves the hard state before any entry of its term, so
+  // a log without a hard state means the file was lost: starting in term 0
   // with no vote could vote twice in a term it already voted in.
   if (core_.log().last_index() > 0 &&
       !std::filesystem::exists(hard_state_file_.path())) {

@@ -3,7 +3,7 @@
 //
 // Group commit: requests queue up while a write is in flight; the thread
 // takes everything queued, writes it all, and makes it durable with one
-// fsync of the log and one atomic replace of the hard state. It then reports
+// atomic replace of the hard state, then one fsync of the log. It then reports
 // the newest request it covered, so the runtime releases every message that
 // was waiting on any of them.
 #pragma once
