@@ -19,6 +19,21 @@ namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
+// The "type" of a frame a node only ever sends, for the error it answers
+// when one is sent to it.
+const char* frame_type(const net::Frame& frame) {
+  if (std::holds_alternative<net::StatusReply>(frame)) {
+    return "status_reply";
+  }
+  if (std::holds_alternative<net::ClientReply>(frame)) {
+    return "reply";
+  }
+  if (std::holds_alternative<net::ErrorReply>(frame)) {
+    return "error";
+  }
+  return "unknown";
+}
+
 // Re-dial backoff starts here and doubles, with jitter, up to a cap of half
 // the minimum election timeout: a restarted peer must hear the leader before
 // its own timer fires, or it starts a needless election.
@@ -92,10 +107,12 @@ void Node::on_inbound_line(net::Connection& connection, NodeId& bound_peer,
     if (!accept_peer_message(*message, connection)) {
       return;
     }
-    if (bound_peer == no_node) {
-      bound_peer = message->from;
-      reply_routes_[bound_peer] = connection.shared_from_this();
-    }
+    // Replies go back on the connection the latest request came in on, so
+    // a peer that re-dials is answered on its new connection at once.
+    // Not yet: peers do not authenticate, so anyone who can reach the port
+    // can pose as a peer and draw its replies until the peer's next request.
+    bound_peer = message->from;
+    reply_routes_[bound_peer] = connection.shared_from_this();
     core_.step(*message);
     schedule_ready();
     return;
@@ -111,8 +128,8 @@ void Node::on_inbound_line(net::Connection& connection, NodeId& bound_peer,
     return;
   }
 
-  reject(connection, "a node accepts peer requests, client requests and "
-                     "status queries, not this kind of frame");
+  reject(connection, fmt::format("a node does not accept '{}' frames",
+                                 frame_type(frame)));
 }
 
 bool Node::accept_peer_message(const Message& message, net::Connection& from) {
@@ -126,8 +143,7 @@ bool Node::accept_peer_message(const Message& message, net::Connection& from) {
     return false;
   }
   // Replies come back on the connection their request went out on, never
-  // on one a peer opened to us: a reply here would also claim the route
-  // our replies to that peer take.
+  // on one a peer opened to us.
   if (!is_request(message.body)) {
     reject(from, fmt::format("a {} from {} on a connection it opened; "
                              "replies travel on the requester's connection",
@@ -135,9 +151,12 @@ bool Node::accept_peer_message(const Message& message, net::Connection& from) {
     return false;
   }
   // The sender is who the request speaks for.
-  const auto* vote = std::get_if<RequestVote>(&message.body);
-  const auto* append = std::get_if<AppendEntries>(&message.body);
-  const NodeId claimed = vote ? vote->candidate_id : append->leader_id;
+  NodeId claimed = message.from;
+  if (const auto* vote = std::get_if<RequestVote>(&message.body)) {
+    claimed = vote->candidate_id;
+  } else if (const auto* append = std::get_if<AppendEntries>(&message.body)) {
+    claimed = append->leader_id;
+  }
   if (claimed != message.from) {
     reject(from, fmt::format("{} from {} names node {} as its sender",
                              type_name(message.body), message.from, claimed));
@@ -250,8 +269,10 @@ void Node::on_reply_line(NodeId peer, net::Connection& connection,
     return;
   }
   const auto* message = std::get_if<Message>(&std::get<net::Frame>(decoded));
+  // Our own connection to a peer carries its replies to our requests and
+  // nothing else.
   if (message == nullptr || message->from != peer ||
-      message->to != options_.id) {
+      message->to != options_.id || is_request(message->body)) {
     log_->warn("Closed connection to peer {}: unexpected frame", peer);
     connection.close();
     return;

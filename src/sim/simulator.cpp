@@ -164,8 +164,7 @@ bool Simulator::step() {
   }
   if (event_limit_ != 0 && stats_.events >= event_limit_) {
     violation_ = Violation{
-        fmt::format("Liveness: {} events after healing without a stable "
-                    "leader committing (a message storm)",
+        fmt::format("Liveness: {} events after healing (a message storm)",
                     liveness_max_events),
         stats_.events, now_us_};
     trace("VIOLATION: " + violation_->what);

@@ -61,10 +61,9 @@ std::optional<Bugs> parse_bugs(std::string_view text) {
     return bugs;
   }
   // Comma-separated names; every loop step consumes one name.
-  while (!text.empty()) {
+  while (true) {
     const std::size_t comma = text.find(',');
     const std::string_view name = text.substr(0, comma);
-    text = comma == std::string_view::npos ? "" : text.substr(comma + 1);
     if (name == "vote_reply_before_persist") {
       bugs.vote_reply_before_persist = true;
     } else if (name == "commit_previous_term_by_counting") {
@@ -72,10 +71,13 @@ std::optional<Bugs> parse_bugs(std::string_view text) {
     } else if (name == "stale_append_truncates") {
       bugs.stale_append_truncates = true;
     } else {
-      return std::nullopt;
+      return std::nullopt;  // unknown or empty
     }
+    if (comma == std::string_view::npos) {
+      return bugs;
+    }
+    text = text.substr(comma + 1);
   }
-  return bugs;
 }
 
 std::string describe_run(const Options& options) {

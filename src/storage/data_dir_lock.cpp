@@ -7,17 +7,21 @@
 #include <cerrno>
 #include <system_error>
 
+#include "posix_file.hpp"
 #include "raft/storage/storage_error.hpp"
 
 namespace raft::storage {
 
 DataDirLock::DataDirLock(const std::filesystem::path& dir) {
-  std::filesystem::create_directories(dir);
+  // Durably: a directory entry lost to a power cut would take the synced
+  // log and vote inside it along.
+  detail::create_dir_durably(dir);
   const std::filesystem::path path = dir / "LOCK";
 
   fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd_ < 0) {
-    throw std::system_error(errno, std::generic_category(),
+    const int error = errno;
+    throw std::system_error(error, std::generic_category(),
                             "cannot open " + path.string());
   }
   if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {

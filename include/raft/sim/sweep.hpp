@@ -32,11 +32,12 @@ SweepSummary sweep(const Options& base, std::uint64_t first,
 // "seed 7: 5 nodes, 5000 steps, faults loss,dup" and the command line that
 // replays it.
 std::string describe_run(const Options& options);
+std::string replay_command(const Options& options);
+
 // "vote_reply_before_persist,commit_previous_term_by_counting,
 // stale_append_truncates" (any of them) or "none"; nothing if a name is
 // unknown.
 std::optional<Bugs> parse_bugs(std::string_view text);
-std::string replay_command(const Options& options);
 
 // The report for a failing run: the violation, the seed, the command that
 // replays it and the last trace lines.

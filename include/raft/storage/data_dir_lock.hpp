@@ -9,7 +9,7 @@ namespace raft::storage {
 
 class DataDirLock {
  public:
-  // Creates `dir` if it is missing and takes an flock on `dir/LOCK`. Throws
+  // Creates `dir` durably if it is missing and takes an flock on `dir/LOCK`. Throws
   // StorageError naming the directory when another process holds it, and
   // std::system_error on other I/O errors. The kernel drops the lock when
   // the process dies, so a crash never leaves a stale lock behind.
