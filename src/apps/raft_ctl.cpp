@@ -70,16 +70,9 @@ std::vector<std::string> split_cluster(const std::string& text) {
       comma = text.size();
     }
     std::string address = text.substr(start, comma - start);
-    const std::size_t colon = address.rfind(':');
-    if (address.empty() || colon == std::string::npos || colon == 0) {
-      throw UsageError("--cluster: '" + address + "' is not HOST:PORT");
-    }
-    const std::string port = address.substr(colon + 1);
-    if (port.empty() || port.size() > 5 ||
-        port.find_first_not_of("0123456789") != std::string::npos ||
-        std::stoul(port) == 0 || std::stoul(port) > 65535) {
-      throw UsageError("--cluster: port '" + port + "' of '" + address +
-                       "' is not a number from 1 to 65535");
+    if (!raft::client::is_address(address)) {
+      throw UsageError("--cluster: '" + address + "' is not HOST:PORT with "
+                       "a port from 1 to 65535");
     }
     addresses.push_back(std::move(address));
     start = comma + 1;

@@ -70,11 +70,19 @@ struct HostPort {
   std::string port;
 };
 
-// "host:port", or "[v6 address]:port".
+// "host:port", or "[v6 address]:port", with a port from 1 to 65535.
 std::optional<HostPort> split_address(const std::string& address) {
   const std::size_t colon = address.rfind(':');
-  if (colon == std::string::npos || colon == 0 ||
-      colon + 1 == address.size()) {
+  if (colon == std::string::npos || colon == 0) {
+    return std::nullopt;
+  }
+  const std::string port = address.substr(colon + 1);
+  if (port.empty() || port.size() > 5 ||
+      port.find_first_not_of("0123456789") != std::string::npos) {
+    return std::nullopt;
+  }
+  if (const unsigned long number = std::stoul(port);
+      number == 0 || number > 65535) {
     return std::nullopt;
   }
 
@@ -82,7 +90,7 @@ std::optional<HostPort> split_address(const std::string& address) {
   if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
     host = host.substr(1, host.size() - 2);
   }
-  return HostPort{std::move(host), address.substr(colon + 1)};
+  return HostPort{std::move(host), port};
 }
 
 }  // namespace
@@ -185,6 +193,10 @@ ErrorCode Link::run_until(Clock::time_point deadline,
 }
 
 }  // namespace detail
+
+bool is_address(const std::string& address) {
+  return detail::split_address(address).has_value();
+}
 
 namespace {
 

@@ -96,25 +96,35 @@ struct BodyEncoder {
   }
 };
 
-// Builds the JSON object of each kind of frame; "type" always comes first so
-// a person reading a line sees what it is at once.
+// The "type" of each kind of frame.
+struct FrameTypeName {
+  const char* operator()(const Message& message) const {
+    return type_name(message.body);
+  }
+  const char* operator()(const StatusRequest&) const { return "status"; }
+  const char* operator()(const StatusReply&) const { return "status_reply"; }
+  const char* operator()(const ClientRequest& request) const {
+    return op_name(request.op);
+  }
+  const char* operator()(const ClientReply&) const { return "reply"; }
+  const char* operator()(const ErrorReply&) const { return "error"; }
+};
+
+// Adds the fields of each kind of frame to `out`, which already holds its
+// "type": that comes first, so a person reading a line sees what it is at
+// once.
 struct FrameEncoder {
-  json::object operator()(const Message& message) const {
-    json::object out;
-    out["type"] = type_name(message.body);
+  json::object& out;
+
+  void operator()(const Message& message) const {
     out["from"] = message.from;
     out["to"] = message.to;
     std::visit(BodyEncoder{out}, message.body);
-    return out;
   }
 
-  json::object operator()(const StatusRequest&) const {
-    return json::object{{"type", "status"}};
-  }
+  void operator()(const StatusRequest&) const {}
 
-  json::object operator()(const StatusReply& status) const {
-    json::object out;
-    out["type"] = "status_reply";
+  void operator()(const StatusReply& status) const {
     out["id"] = status.id;
     out["role"] = to_string(status.role);
     out["term"] = status.term;
@@ -131,12 +141,9 @@ struct FrameEncoder {
     out["peers"] = std::move(peers);
     out["keys"] = status.keys;
     out["state_digest"] = status.state_digest;
-    return out;
   }
 
-  json::object operator()(const ClientRequest& request) const {
-    json::object out;
-    out["type"] = op_name(request.op);
+  void operator()(const ClientRequest& request) const {
     out["client_id"] = request.client_id;
     out["seq"] = request.seq;
     out["key"] = request.key;
@@ -146,12 +153,9 @@ struct FrameEncoder {
     if (request.op == KvOp::cas) {
       out["expected"] = optional_string(request.expected);
     }
-    return out;
   }
 
-  json::object operator()(const ClientReply& reply) const {
-    json::object out;
-    out["type"] = "reply";
+  void operator()(const ClientReply& reply) const {
     out["seq"] = reply.seq;
     out["ok"] = reply.ok;
     out["error"] = reply.error;
@@ -159,13 +163,20 @@ struct FrameEncoder {
     out["value"] = optional_string(reply.value);
     out["leader_id"] = reply.leader_id;
     out["leader_address"] = reply.leader_address;
-    return out;
   }
 
-  json::object operator()(const ErrorReply& error) const {
-    return json::object{{"type", "error"}, {"message", error.message}};
+  void operator()(const ErrorReply& error) const {
+    out["message"] = error.message;
   }
 };
+
+}  // namespace
+
+const char* type_name(const Frame& frame) {
+  return std::visit(FrameTypeName{}, frame);
+}
+
+namespace {
 
 // ---------------------------------------------------------------- decoding
 
@@ -617,7 +628,10 @@ Frame decode_line(std::string_view line) {
 }  // namespace
 
 std::string encode(const Frame& frame) {
-  return json::serialize(std::visit(FrameEncoder{}, frame));
+  json::object out;
+  out["type"] = type_name(frame);
+  std::visit(FrameEncoder{out}, frame);
+  return json::serialize(out);
 }
 
 std::variant<Frame, DecodeError> decode(std::string_view line) {

@@ -19,21 +19,6 @@ namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
-// The "type" of a frame a node only ever sends, for the error it answers
-// when one is sent to it.
-const char* frame_type(const net::Frame& frame) {
-  if (std::holds_alternative<net::StatusReply>(frame)) {
-    return "status_reply";
-  }
-  if (std::holds_alternative<net::ClientReply>(frame)) {
-    return "reply";
-  }
-  if (std::holds_alternative<net::ErrorReply>(frame)) {
-    return "error";
-  }
-  return "unknown";
-}
-
 // Re-dial backoff starts here and doubles, with jitter, up to a cap of half
 // the minimum election timeout: a restarted peer must hear the leader before
 // its own timer fires, or it starts a needless election.
@@ -129,7 +114,7 @@ void Node::on_inbound_line(net::Connection& connection, NodeId& bound_peer,
   }
 
   reject(connection, fmt::format("a node does not accept '{}' frames",
-                                 frame_type(frame)));
+                                 net::type_name(frame)));
 }
 
 bool Node::accept_peer_message(const Message& message, net::Connection& from) {

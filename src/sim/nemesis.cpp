@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "raft/sim/flag_list.hpp"
 #include "raft/sim/simulator.hpp"
 
 namespace raft::sim {
@@ -25,6 +26,16 @@ constexpr Micros client_patience_us = 2'000'000;
 
 }  // namespace
 
+namespace {
+
+constexpr FlagName<Faults> fault_names[] = {
+    {&Faults::loss, "loss"},           {&Faults::duplicate, "dup"},
+    {&Faults::delay, "delay"},         {&Faults::partition, "partition"},
+    {&Faults::bridge, "bridge"},       {&Faults::asymmetric, "asym"},
+    {&Faults::crash, "crash"}};
+
+}  // namespace
+
 std::optional<Faults> parse_faults(std::string_view text) {
   if (text == "none") {
     return Faults::none();
@@ -32,46 +43,12 @@ std::optional<Faults> parse_faults(std::string_view text) {
   if (text == "all") {
     return Faults::all();
   }
-  Faults faults;
-  // Comma-separated names; every loop step consumes one name.
-  while (!text.empty()) {
-    const std::size_t comma = text.find(',');
-    const std::string_view name = text.substr(0, comma);
-    text = comma == std::string_view::npos ? "" : text.substr(comma + 1);
-    if (name == "loss") {
-      faults.loss = true;
-    } else if (name == "dup") {
-      faults.duplicate = true;
-    } else if (name == "delay") {
-      faults.delay = true;
-    } else if (name == "partition") {
-      faults.partition = true;
-    } else if (name == "bridge") {
-      faults.bridge = true;
-    } else if (name == "asym") {
-      faults.asymmetric = true;
-    } else if (name == "crash") {
-      faults.crash = true;
-    } else {
-      return std::nullopt;
-    }
-  }
-  return faults;
+  return parse_flag_list<Faults>(text, fault_names);
 }
 
 std::string to_string(const Faults& faults) {
-  std::vector<std::string_view> names;
-  const std::pair<bool, std::string_view> all[] = {
-      {faults.loss, "loss"},           {faults.duplicate, "dup"},
-      {faults.delay, "delay"},         {faults.partition, "partition"},
-      {faults.bridge, "bridge"},       {faults.asymmetric, "asym"},
-      {faults.crash, "crash"}};
-  for (const auto& [on, name] : all) {
-    if (on) {
-      names.push_back(name);
-    }
-  }
-  return names.empty() ? "none" : fmt::format("{}", fmt::join(names, ","));
+  const std::string names = format_flag_list<Faults>(faults, fault_names);
+  return names.empty() ? "none" : names;
 }
 
 // ---------------------------------------------------------------------------

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "raft/sim/flag_list.hpp"
+
 namespace raft::sim {
 
 SweepSummary sweep(const Options& base, std::uint64_t first,
@@ -38,46 +40,23 @@ SweepSummary sweep(const Options& base, std::uint64_t first,
 
 namespace {
 
+constexpr FlagName<Bugs> bug_flag_names[] = {
+    {&Bugs::vote_reply_before_persist, "vote_reply_before_persist"},
+    {&Bugs::commit_previous_term_by_counting,
+     "commit_previous_term_by_counting"},
+    {&Bugs::stale_append_truncates, "stale_append_truncates"}};
+
 std::string bug_names(const Bugs& bugs) {
-  std::string names;
-  const std::pair<bool, const char*> all[] = {
-      {bugs.vote_reply_before_persist, "vote_reply_before_persist"},
-      {bugs.commit_previous_term_by_counting,
-       "commit_previous_term_by_counting"},
-      {bugs.stale_append_truncates, "stale_append_truncates"}};
-  for (const auto& [on, name] : all) {
-    if (on) {
-      names += names.empty() ? name : std::string(",") + name;
-    }
-  }
-  return names;
+  return format_flag_list<Bugs>(bugs, bug_flag_names);
 }
 
 }  // namespace
 
 std::optional<Bugs> parse_bugs(std::string_view text) {
-  Bugs bugs;
   if (text == "none") {
-    return bugs;
+    return Bugs{};
   }
-  // Comma-separated names; every loop step consumes one name.
-  while (true) {
-    const std::size_t comma = text.find(',');
-    const std::string_view name = text.substr(0, comma);
-    if (name == "vote_reply_before_persist") {
-      bugs.vote_reply_before_persist = true;
-    } else if (name == "commit_previous_term_by_counting") {
-      bugs.commit_previous_term_by_counting = true;
-    } else if (name == "stale_append_truncates") {
-      bugs.stale_append_truncates = true;
-    } else {
-      return std::nullopt;  // unknown or empty
-    }
-    if (comma == std::string_view::npos) {
-      return bugs;
-    }
-    text = text.substr(comma + 1);
-  }
+  return parse_flag_list<Bugs>(text, bug_flag_names);
 }
 
 std::string describe_run(const Options& options) {
@@ -89,20 +68,19 @@ std::string describe_run(const Options& options) {
 }
 
 std::string replay_command(const Options& options) {
-  std::string command = fmt::format(
-      "raft_sim --seed {} --nodes {} --steps {} --faults {} --max-entries {} "
+  // The product raft_sim has no bug switches: a bug's seed replays in the
+  // test-only build that has them (tests/sim/raft_sim_buggy).
+  const std::string bugs = bug_names(options.bugs);
+  std::string command = bugs.empty()
+                            ? std::string("raft_sim")
+                            : fmt::format("raft_sim_buggy --bugs {}", bugs);
+  command += fmt::format(
+      " --seed {} --nodes {} --steps {} --faults {} --max-entries {} "
       "--clients {}",
       options.seed, options.nodes, options.steps, to_string(options.faults),
       options.max_entries_per_append, options.clients);
   if (options.crash_soon_ppm != 0) {
     command += fmt::format(" --crash-soon-ppm {}", options.crash_soon_ppm);
-  }
-  // The product raft_sim has no bug switches: a bug's seed replays in the
-  // test-only build that has them (tests/sim/raft_sim_buggy).
-  const std::string bugs = bug_names(options.bugs);
-  if (!bugs.empty()) {
-    command = fmt::format("raft_sim_buggy --bugs {} {}", bugs,
-                          command.substr(command.find(' ') + 1));
   }
   return command + " --trace";
 }

@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <system_error>
 
 #include "posix_file.hpp"
 #include "raft/storage/storage_error.hpp"
@@ -18,24 +17,17 @@ DataDirLock::DataDirLock(const std::filesystem::path& dir) {
   detail::create_dir_durably(dir);
   const std::filesystem::path path = dir / "LOCK";
 
-  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd_ < 0) {
-    const int error = errno;
-    throw std::system_error(error, std::generic_category(),
-                            "cannot open " + path.string());
-  }
-  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-    const int error = errno;
-    ::close(fd_);
-    fd_ = -1;
-    if (error == EWOULDBLOCK) {
+  detail::Fd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+  if (fd.get() < 0) detail::throw_errno("cannot open", path);
+  if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EWOULDBLOCK) {
       throw StorageError("data directory " + dir.string() +
                          " is in use by another process (it holds " +
                          path.string() + ")");
     }
-    throw std::system_error(error, std::generic_category(),
-                            "cannot lock " + path.string());
+    detail::throw_errno("cannot lock", path);
   }
+  fd_ = fd.release();
 }
 
 DataDirLock::~DataDirLock() {

@@ -129,15 +129,12 @@ BOOST_FIXTURE_TEST_CASE(bad_input_keeps_leader, ClusterFixture) {
   // would then be the machine's doing, not the input's.
   cluster.add_node_flags(
       {"--election-timeout", "1000-2000", "--heartbeat", "100"});
-  cluster.start_all();
-  const auto before =
-      cluster.wait_for_leader(cluster.ids(), deadline_in(election_timeout));
-  BOOST_REQUIRE_MESSAGE(before, "no leader that all three nodes follow");
-  const NodeId follower = all_but(cluster.ids(), before->leader).front();
+  const auto before = start_and_elect();
+  const NodeId follower = all_but(cluster.ids(), before.leader).front();
 
   // Bad input to a follower, then to the leader.
-  send_all_bad_input(cluster, follower, before->term);
-  send_all_bad_input(cluster, before->leader, before->term);
+  send_all_bad_input(cluster, follower, before.term);
+  send_all_bad_input(cluster, before.leader, before.term);
 
   // Every node still runs.
   for (const NodeId id : cluster.ids()) {
@@ -148,6 +145,6 @@ BOOST_FIXTURE_TEST_CASE(bad_input_keeps_leader, ClusterFixture) {
   const auto after =
       cluster.wait_for_leader(cluster.ids(), deadline_in(io_timeout));
   BOOST_REQUIRE_MESSAGE(after, "no leader that all three nodes follow");
-  BOOST_TEST(after->leader == before->leader);
-  BOOST_TEST(after->term == before->term);
+  BOOST_TEST(after->leader == before.leader);
+  BOOST_TEST(after->term == before.term);
 }

@@ -45,10 +45,7 @@ void expect_refused(Process& node, const std::string& why) {
 // one log and one hard state, and each would break the other's promises.
 BOOST_FIXTURE_TEST_CASE(a_second_process_on_a_data_dir_is_refused,
                         ClusterFixture) {
-  cluster.start_all();
-  const auto leader =
-      cluster.wait_for_leader(cluster.ids(), deadline_in(election_timeout));
-  BOOST_REQUIRE_MESSAGE(leader, "no leader");
+  const auto leader = start_and_elect();
 
   Process intruder(RAFT_NODE_PATH,
                    {"--id", "1", "--peers", peers_of(cluster), "--data-dir",
@@ -60,16 +57,14 @@ BOOST_FIXTURE_TEST_CASE(a_second_process_on_a_data_dir_is_refused,
   const auto after =
       cluster.wait_for_leader(cluster.ids(), deadline_in(election_timeout));
   BOOST_REQUIRE(after);
-  BOOST_TEST(after->term == leader->term);
+  BOOST_TEST(after->term == leader.term);
 }
 
 // Figure 2: currentTerm and votedFor are persistent. A log whose hard state
 // is gone could have voted in a term it no longer remembers.
 BOOST_FIXTURE_TEST_CASE(a_log_without_its_hard_state_is_refused,
                         ClusterFixture) {
-  cluster.start_all();
-  BOOST_REQUIRE(
-      cluster.wait_for_leader(cluster.ids(), deadline_in(election_timeout)));
+  start_and_elect();
 
   // Node 1's log holds the leader's no-op (a clean stop writes it out).
   const Deadline holds_entry = deadline_in(election_timeout);
@@ -100,11 +95,8 @@ BOOST_FIXTURE_TEST_CASE(a_log_without_its_hard_state_is_refused,
 // arriving on a connection someone opened to a node is refused.
 BOOST_FIXTURE_TEST_CASE(a_reply_on_an_inbound_connection_is_refused,
                         ClusterFixture) {
-  cluster.start_all();
-  const auto leader =
-      cluster.wait_for_leader(cluster.ids(), deadline_in(election_timeout));
-  BOOST_REQUIRE_MESSAGE(leader, "no leader");
-  const NodeId follower = leader->leader == 1 ? 2 : 1;
+  const auto leader = start_and_elect();
+  const NodeId follower = leader.leader == 1 ? 2 : 1;
 
   auto connection = RawConnection::open(cluster.port(follower),
                                         deadline_in(io_timeout));
@@ -112,7 +104,7 @@ BOOST_FIXTURE_TEST_CASE(a_reply_on_an_inbound_connection_is_refused,
   const std::string forged = fmt::format(
       "{{\"type\":\"request_vote_reply\",\"from\":{},\"to\":{},\"term\":0,"
       "\"vote_granted\":false}}\n",
-      leader->leader, follower);
+      leader.leader, follower);
   connection->send(forged, deadline_in(io_timeout));
   const auto answer = connection->read_line(deadline_in(io_timeout));
   BOOST_REQUIRE(answer);
@@ -124,9 +116,7 @@ BOOST_FIXTURE_TEST_CASE(a_reply_on_an_inbound_connection_is_refused,
 // the node that sent it is refused.
 BOOST_FIXTURE_TEST_CASE(a_request_for_another_sender_is_refused,
                         ClusterFixture) {
-  cluster.start_all();
-  BOOST_REQUIRE(
-      cluster.wait_for_leader(cluster.ids(), deadline_in(election_timeout)));
+  start_and_elect();
 
   auto connection =
       RawConnection::open(cluster.port(1), deadline_in(io_timeout));

@@ -39,34 +39,31 @@ std::optional<raft::net::StatusReply> wait_follows(Cluster& cluster,
 }  // namespace
 
 BOOST_FIXTURE_TEST_CASE(election_and_failover, ClusterFixture) {
-  cluster.start_all();
-  const auto first =
-      cluster.wait_for_leader(cluster.ids(), deadline_in(election_timeout));
-  BOOST_REQUIRE_MESSAGE(first, "no leader that all three nodes follow");
-  BOOST_TEST_MESSAGE("leader " << first->leader << " in term "
-                               << first->term);
+  const auto first = start_and_elect();
+  BOOST_TEST_MESSAGE("leader " << first.leader << " in term "
+                               << first.term);
 
   // Kill the leader without warning.
-  Process& old_leader = cluster.node(first->leader);
+  Process& old_leader = cluster.node(first.leader);
   old_leader.kill(SIGKILL);
   const auto killed = old_leader.wait_exit(deadline_in(exit_timeout));
   BOOST_REQUIRE_MESSAGE(killed, "the killed leader did not exit");
 
   // The other two elect a new leader in a higher term.
-  const auto survivors = all_but(cluster.ids(), first->leader);
+  const auto survivors = all_but(cluster.ids(), first.leader);
   const auto second = cluster.wait_for_leader(
-      survivors, deadline_in(election_timeout), first->term + 1);
+      survivors, deadline_in(election_timeout), first.term + 1);
   BOOST_REQUIRE_MESSAGE(second, "no new leader among the other two");
-  BOOST_TEST(second->leader != first->leader);
-  BOOST_TEST(second->term > first->term);
+  BOOST_TEST(second->leader != first.leader);
+  BOOST_TEST(second->term > first.term);
   BOOST_TEST_MESSAGE("new leader " << second->leader << " in term "
                                    << second->term);
 
   // The old leader comes back with the term it had on disk.
-  Process& restarted = cluster.start(first->leader);
+  Process& restarted = cluster.start(first.leader);
   const auto term_on_disk = wait_started_term(restarted);
   BOOST_REQUIRE_MESSAGE(term_on_disk, "no 'Started at' line after restart");
-  BOOST_TEST(*term_on_disk >= first->term);
+  BOOST_TEST(*term_on_disk >= first.term);
 
   // It follows the new leader, by its log and by its status.
   const std::string following =
@@ -77,11 +74,11 @@ BOOST_FIXTURE_TEST_CASE(election_and_failover, ClusterFixture) {
                  .has_value(),
              "no '" << following << "' line from the restarted node");
 
-  const auto status = wait_follows(cluster, first->leader, second->leader);
+  const auto status = wait_follows(cluster, first.leader, second->leader);
   BOOST_REQUIRE_MESSAGE(status, "the restarted node does not answer status");
   BOOST_TEST((status->role == Role::follower));
   BOOST_TEST(status->leader_id == second->leader);
-  BOOST_TEST(status->term >= first->term);
+  BOOST_TEST(status->term >= first.term);
 
   // Its return did not disturb the leader it found.
   BOOST_TEST(status->term == second->term,

@@ -34,6 +34,16 @@ inline bool current_test_failed() {
 struct ClusterFixture {
   Cluster cluster{RAFT_NODE_PATH, 3};
 
+  // Starts every node and waits until all three follow one leader; the
+  // test stops there if they never do.
+  Agreement start_and_elect() {
+    cluster.start_all();
+    const auto agreed =
+        cluster.wait_for_leader(cluster.ids(), deadline_in(election_timeout));
+    BOOST_REQUIRE_MESSAGE(agreed, "no leader that all three nodes follow");
+    return *agreed;
+  }
+
   ~ClusterFixture() {
     const std::string logs = cluster.logs();
     if (std::uncaught_exceptions() > 0 || current_test_failed()) {

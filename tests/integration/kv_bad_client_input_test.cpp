@@ -147,19 +147,16 @@ BOOST_FIXTURE_TEST_CASE(kv_bad_client_input, ClusterFixture) {
   // would then be the machine's doing, not the input's.
   cluster.add_node_flags(
       {"--election-timeout", "1000-2000", "--heartbeat", "100"});
-  cluster.start_all();
-  const auto before =
-      cluster.wait_for_leader(cluster.ids(), deadline_in(election_timeout));
-  BOOST_REQUIRE_MESSAGE(before, "no leader that all three nodes follow");
-  const NodeId follower = all_but(cluster.ids(), before->leader).front();
+  const auto before = start_and_elect();
+  const NodeId follower = all_but(cluster.ids(), before.leader).front();
 
   // Bad requests to a follower, then to the leader.
-  for (const NodeId target : {follower, before->leader}) {
+  for (const NodeId target : {follower, before.leader}) {
     for (const BadRequest& bad : bad_requests()) {
       expect_error_frame(cluster, target, bad);
     }
   }
-  expect_redirect(cluster, follower, before->leader);
+  expect_redirect(cluster, follower, before.leader);
 
   // Every node still runs, and the key-value store still serves.
   for (const NodeId id : cluster.ids()) {
@@ -177,6 +174,6 @@ BOOST_FIXTURE_TEST_CASE(kv_bad_client_input, ClusterFixture) {
   const auto after =
       cluster.wait_for_leader(cluster.ids(), deadline_in(io_timeout));
   BOOST_REQUIRE_MESSAGE(after, "no leader that all three nodes follow");
-  BOOST_TEST(after->leader == before->leader);
-  BOOST_TEST(after->term == before->term);
+  BOOST_TEST(after->leader == before.leader);
+  BOOST_TEST(after->term == before.term);
 }

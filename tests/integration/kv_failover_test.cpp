@@ -134,12 +134,9 @@ Disruption disrupt(Cluster& cluster, AckCounter& acks) {
 
 BOOST_FIXTURE_TEST_CASE(kv_failover_keeps_acknowledged_writes,
                         ClusterFixture) {
-  cluster.start_all();
-  const auto first =
-      cluster.wait_for_leader(cluster.ids(), deadline_in(election_timeout));
-  BOOST_REQUIRE_MESSAGE(first, "no leader that all three nodes follow");
-  BOOST_TEST_MESSAGE("leader " << first->leader << " in term "
-                               << first->term);
+  const auto first = start_and_elect();
+  BOOST_TEST_MESSAGE("leader " << first.leader << " in term "
+                               << first.term);
 
   // Write 1,000 keys while another thread kills and restarts the leader.
   AckCounter acks;

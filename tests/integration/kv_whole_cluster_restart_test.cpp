@@ -27,10 +27,7 @@ constexpr int total_writes = 200;
 
 BOOST_FIXTURE_TEST_CASE(kv_whole_cluster_restart_keeps_writes,
                         ClusterFixture) {
-  cluster.start_all();
-  const auto first =
-      cluster.wait_for_leader(cluster.ids(), deadline_in(election_timeout));
-  BOOST_REQUIRE_MESSAGE(first, "no leader that all three nodes follow");
+  const auto first = start_and_elect();
 
   // Nothing disturbs these writes, so every one must be acknowledged.
   std::vector<int> acked;
@@ -61,7 +58,7 @@ BOOST_FIXTURE_TEST_CASE(kv_whole_cluster_restart_keeps_writes,
   // term and apply the whole log again.
   cluster.start_all();
   const auto second = cluster.wait_for_leader(
-      cluster.ids(), deadline_in(election_timeout), first->term + 1);
+      cluster.ids(), deadline_in(election_timeout), first.term + 1);
   BOOST_REQUIRE_MESSAGE(second, "no leader after the restart");
 
   const Convergence convergence =

@@ -58,12 +58,9 @@ void stop_cleanly(Process& node) {
 }  // namespace
 
 BOOST_FIXTURE_TEST_CASE(restart_keeps_term_and_vote, ClusterFixture) {
-  cluster.start_all();
-  const auto first =
-      cluster.wait_for_leader(cluster.ids(), deadline_in(election_timeout));
-  BOOST_REQUIRE_MESSAGE(first, "no leader that all three nodes follow");
-  BOOST_TEST_MESSAGE("leader " << first->leader << " in term "
-                               << first->term);
+  const auto first = start_and_elect();
+  BOOST_TEST_MESSAGE("leader " << first.leader << " in term "
+                               << first.term);
 
   // SIGTERM every node; each stops cleanly.
   for (const NodeId id : cluster.ids()) {
@@ -79,10 +76,10 @@ BOOST_FIXTURE_TEST_CASE(restart_keeps_term_and_vote, ClusterFixture) {
     const auto state = hard_state_on_disk(cluster.data_dir(id));
     BOOST_TEST_REQUIRE(state.has_value(),
                        "node " << id << ": hard_state.json unreadable");
-    BOOST_TEST(state->current_term >= first->term, "node " << id);
-    if (id == first->leader) {
-      BOOST_TEST(state->current_term == first->term);
-      BOOST_TEST(state->voted_for == first->leader);
+    BOOST_TEST(state->current_term >= first.term, "node " << id);
+    if (id == first.leader) {
+      BOOST_TEST(state->current_term == first.term);
+      BOOST_TEST(state->voted_for == first.leader);
     }
   }
 
@@ -91,12 +88,12 @@ BOOST_FIXTURE_TEST_CASE(restart_keeps_term_and_vote, ClusterFixture) {
   for (const NodeId id : cluster.ids()) {
     const auto term = wait_started_term(cluster.node(id));
     BOOST_TEST_REQUIRE(term.has_value(), "node " << id << ": no 'Started'");
-    BOOST_TEST(*term >= first->term, "node " << id);
+    BOOST_TEST(*term >= first.term, "node " << id);
   }
 
   // The next leader's term is higher: terms never go back.
   const auto second =
       cluster.wait_for_leader(cluster.ids(), deadline_in(election_timeout));
   BOOST_REQUIRE_MESSAGE(second, "no leader after the restart");
-  BOOST_TEST(second->term > first->term);
+  BOOST_TEST(second->term > first.term);
 }

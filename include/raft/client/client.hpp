@@ -52,11 +52,16 @@ namespace detail {
 class Link;
 }
 
+// True for "host:port" or "[v6 address]:port" with a port from 1 to 65535:
+// the addresses Client can try.
+bool is_address(const std::string& address);
+
 class Client {
  public:
   using Options = ClientOptions;
 
-  // `cluster` lists every node as "host:port"; it must not be empty.
+  // `cluster` lists every node as "host:port"; it must not be empty. An
+  // address that is not is_address() is skipped when tried.
   explicit Client(std::vector<std::string> cluster,
                   ClientOptions options = {});
   ~Client();

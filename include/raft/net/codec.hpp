@@ -23,6 +23,9 @@ struct DecodeError {
 // no trailing newline. Strings in `frame` must be UTF-8.
 std::string encode(const Frame& frame);
 
+// The "type" field `frame` travels with ("append_entries", "put", ...).
+const char* type_name(const Frame& frame);
+
 // Parses and validates one line (without its '\n'). Never throws: malformed,
 // oversized, mistyped or out-of-bounds input comes back as a DecodeError.
 // Fields it does not know are ignored, for forward compatibility.

@@ -9,10 +9,11 @@ namespace raft::storage {
 
 class DataDirLock {
  public:
-  // Creates `dir` durably if it is missing and takes an flock on `dir/LOCK`. Throws
-  // StorageError naming the directory when another process holds it, and
-  // std::system_error on other I/O errors. The kernel drops the lock when
-  // the process dies, so a crash never leaves a stale lock behind.
+  // Creates `dir` durably if it is missing and takes an flock on
+  // `dir/LOCK`. Throws StorageError naming the directory when another
+  // process holds it, and std::system_error on other I/O errors. The
+  // kernel drops the lock when the process dies, so a crash never leaves a
+  // stale lock behind.
   explicit DataDirLock(const std::filesystem::path& dir);
   ~DataDirLock();
 
