@@ -100,6 +100,12 @@ void Raft::election_timeout() {
   if (role_ == Role::leader) {
     return;
   }
+  // The codec and the hard state file refuse terms past max_term; a node
+  // brought there stays a follower rather than write a term it could not
+  // read back.
+  if (current_term_ >= max_term) {
+    return;
+  }
   become_candidate();
 }
 

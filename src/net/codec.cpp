@@ -216,6 +216,16 @@ class Fields {
     wrong_kind(name, unsigned_kind);
   }
 
+  // A term: an unsigned integer no higher than max_term.
+  Term term(std::string_view name) const {
+    const Term term = number(name);
+    if (term > max_term) {
+      reject(quoted(name) + " is " + std::to_string(term) +
+             ", over the limit of " + std::to_string(max_term));
+    }
+    return term;
+  }
+
   // A node id: an unsigned integer, and never 0, which means "nobody".
   NodeId node(std::string_view name) const {
     NodeId id = number(name);
@@ -303,16 +313,16 @@ const json::object& as_object(const json::value& value,
 
 RequestVote read_request_vote(const Fields& fields) {
   RequestVote rpc;
-  rpc.term = fields.number("term");
+  rpc.term = fields.term("term");
   rpc.candidate_id = fields.node("candidate_id");
   rpc.last_log_index = fields.number("last_log_index");
-  rpc.last_log_term = fields.number("last_log_term");
+  rpc.last_log_term = fields.term("last_log_term");
   return rpc;
 }
 
 RequestVoteReply read_request_vote_reply(const Fields& fields) {
   RequestVoteReply rpc;
-  rpc.term = fields.number("term");
+  rpc.term = fields.term("term");
   rpc.vote_granted = fields.boolean("vote_granted");
   return rpc;
 }
@@ -336,7 +346,7 @@ LogEntry read_entry(const json::value& value, std::size_t position,
   std::string path = "entries[" + std::to_string(position) + "]";
   Fields fields(as_object(value, "field '" + path + "'"), path + ".");
   LogEntry entry;
-  entry.term = fields.number("term");
+  entry.term = fields.term("term");
   entry.index = fields.number("index");
   entry.type = read_entry_type(fields);
   entry.data = fields.text("data", max_frame_bytes);
@@ -374,10 +384,10 @@ std::vector<LogEntry> read_entries(const Fields& fields,
 
 AppendEntries read_append_entries(const Fields& fields) {
   AppendEntries rpc;
-  rpc.term = fields.number("term");
+  rpc.term = fields.term("term");
   rpc.leader_id = fields.node("leader_id");
   rpc.prev_log_index = fields.number("prev_log_index");
-  rpc.prev_log_term = fields.number("prev_log_term");
+  rpc.prev_log_term = fields.term("prev_log_term");
   rpc.leader_commit = fields.number("leader_commit");
 
   // Entries last: checking them needs term and prev_log_index.
@@ -387,10 +397,10 @@ AppendEntries read_append_entries(const Fields& fields) {
 
 AppendEntriesReply read_append_entries_reply(const Fields& fields) {
   AppendEntriesReply rpc;
-  rpc.term = fields.number("term");
+  rpc.term = fields.term("term");
   rpc.success = fields.boolean("success");
   rpc.match_index = fields.number("match_index");
-  rpc.conflict_term = fields.number("conflict_term");
+  rpc.conflict_term = fields.term("conflict_term");
   rpc.conflict_index = fields.number("conflict_index");
   return rpc;
 }
@@ -433,7 +443,7 @@ Frame decode_status_reply(const Fields& fields) {
   StatusReply status;
   status.id = fields.node("id");
   status.role = read_role(fields);
-  status.term = fields.number("term");
+  status.term = fields.term("term");
   status.leader_id = fields.number("leader_id");
   status.commit_index = fields.number("commit_index");
   status.last_applied = fields.number("last_applied");

@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <exception>
-#include <filesystem>
 #include <stdexcept>
 
 #include <boost/asio/as_tuple.hpp>
@@ -50,13 +49,15 @@ Node::Node(asio::io_context& io, NodeOptions options,
       random_(std::random_device{}() ^ options_.id),
       election_timer_(strand_) {
   // The disk writer saves the hard state before any entry of its term, so
-  // a log without a hard state means the file was lost: starting in term 0
-  // with no vote could vote twice in a term it already voted in.
-  if (core_.log().last_index() > 0 &&
-      !std::filesystem::exists(hard_state_file_.path())) {
+  // a hard state behind the log (or missing, term 0) was lost or replaced:
+  // starting in an older term, with no vote, could vote twice in a term it
+  // already voted in.
+  if (core_.current_term() < core_.log().last_term()) {
     throw storage::StorageError(fmt::format(
-        "{} is missing but the log holds {} entries; refusing to start",
-        hard_state_file_.path().string(), core_.log().last_index()));
+        "{} says term {} but the log holds entries of term {}: it was lost "
+        "or replaced; refusing to start",
+        hard_state_file_.path().string(), core_.current_term(),
+        core_.log().last_term()));
   }
   if (log_store_.torn_tail_bytes() > 0) {
     log_->warn("Cut {} bytes of a torn record off the end of the log (a "

@@ -92,10 +92,15 @@ HardState parse(std::string_view text, const std::filesystem::path& path) {
   if (!root.is_object()) throw_corrupt(path, "not a JSON object");
 
   const boost::json::object& object = root.get_object();
-  return HardState{
+  const HardState state{
       .current_term = field_u64(object, "current_term", path),
       .voted_for = field_u64(object, "voted_for", path),
   };
+  if (state.current_term > max_term) {
+    throw_corrupt(path, "\"current_term\" is over the limit of " +
+                            std::to_string(max_term));
+  }
+  return state;
 }
 
 }  // namespace

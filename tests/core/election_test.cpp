@@ -47,6 +47,20 @@ BOOST_AUTO_TEST_CASE(section_5_1_candidate_steps_down_on_higher_term_request) {
   BOOST_TEST(ready.hard_state->current_term == 4u);
 }
 
+// A node at max_term (the highest the codec and the hard state file accept)
+// does not stand for election: term + 1 could not be read back.
+BOOST_AUTO_TEST_CASE(no_election_past_max_term) {
+  Raft raft = make_raft(1, 3);
+  step(raft, append_entries(2, 1, raft::max_term, 0, 0, {}, 0));
+  BOOST_REQUIRE(raft.current_term() == raft::max_term);
+
+  raft.election_timeout();
+
+  BOOST_TEST(raft.role() == Role::follower);
+  BOOST_TEST(raft.current_term() == raft::max_term);
+  BOOST_TEST(!raft.take_ready().hard_state.has_value());
+}
+
 // §5.1: the same holds when the higher term arrives in a reply.
 BOOST_AUTO_TEST_CASE(section_5_1_leader_steps_down_on_higher_term_reply) {
   Raft raft = make_raft(1, 3);

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -61,8 +62,8 @@ BOOST_FIXTURE_TEST_CASE(a_second_process_on_a_data_dir_is_refused,
 }
 
 // Figure 2: currentTerm and votedFor are persistent. A log whose hard state
-// is gone could have voted in a term it no longer remembers.
-BOOST_FIXTURE_TEST_CASE(a_log_without_its_hard_state_is_refused,
+// is gone, or behind it, could have voted in a term it no longer remembers.
+BOOST_FIXTURE_TEST_CASE(a_hard_state_behind_the_log_is_refused,
                         ClusterFixture) {
   start_and_elect();
 
@@ -85,10 +86,12 @@ BOOST_FIXTURE_TEST_CASE(a_log_without_its_hard_state_is_refused,
     BOOST_REQUIRE(cluster.node(id).wait_exit(deadline_in(exit_timeout)));
   }
 
-  // Node 1 loses its hard state.
-  BOOST_REQUIRE(
-      std::filesystem::remove(cluster.data_dir(1) / "hard_state.json"));
-  expect_refused(cluster.start(1), "is missing but the log holds");
+  // Node 1's hard state is replaced by one behind its log, then lost.
+  const auto hard_state = cluster.data_dir(1) / "hard_state.json";
+  std::ofstream(hard_state) << R"({"current_term":0,"voted_for":0})";
+  expect_refused(cluster.start(1), "but the log holds entries of term");
+  BOOST_REQUIRE(std::filesystem::remove(hard_state));
+  expect_refused(cluster.start(1), "but the log holds entries of term");
 }
 
 // Replies travel on the connection their request went out on, so a reply

@@ -182,9 +182,11 @@ BOOST_AUTO_TEST_CASE(client_and_error_replies_round_trip) {
   check_round_trip(ErrorReply{"field 'term' must be an unsigned integer"});
 }
 
-BOOST_AUTO_TEST_CASE(largest_uint64_values_round_trip) {
-  check_round_trip(
-      Message{u64_max, u64_max, RequestVote{u64_max, u64_max, u64_max, 0}});
+BOOST_AUTO_TEST_CASE(largest_values_round_trip) {
+  // Ids and indexes go to 2^64 - 1; terms stop at max_term.
+  check_round_trip(Message{u64_max, u64_max,
+                           RequestVote{raft::max_term, u64_max, u64_max,
+                                       raft::max_term}});
   check_round_trip(
       ClientRequest{KvOp::get, "c", u64_max, "k", "", std::nullopt});
 }
@@ -369,8 +371,26 @@ BOOST_AUTO_TEST_CASE(numbers_must_be_unsigned_integers_fitting_uint64) {
                      "field 'term' must be an unsigned integer");
     }
   }
-  BOOST_TEST((decoded(head + "18446744073709551615}") ==
-              Frame{Message{1, 2, RequestVoteReply{u64_max, true}}}));
+  BOOST_TEST((decoded(head + "9007199254740991}") ==
+              Frame{Message{1, 2, RequestVoteReply{raft::max_term, true}}}));
+}
+
+// A term near 2^64 would overflow a candidate's term + 1 (and a forged one
+// once wedged a whole cluster): every term field stops at max_term.
+BOOST_AUTO_TEST_CASE(terms_over_max_term_are_rejected) {
+  const std::string over = "9007199254740992";
+  const std::string limit = "over the limit of 9007199254740991";
+  check_rejected(R"({"type":"request_vote","from":2,"to":1,"term":)" + over +
+                     R"(,"candidate_id":2,"last_log_index":0,)"
+                     R"("last_log_term":0})",
+                 "field 'term' is " + over + ", " + limit);
+  check_rejected(R"({"type":"request_vote","from":2,"to":1,"term":1,)"
+                 R"("candidate_id":2,"last_log_index":0,"last_log_term":)" +
+                     over + "}",
+                 "'last_log_term' is " + over);
+  check_rejected(R"({"type":"request_vote_reply","from":1,"to":2,)"
+                 R"("vote_granted":true,"term":18446744073709551615})",
+                 "'term' is 18446744073709551615, " + limit);
 }
 
 BOOST_AUTO_TEST_CASE(booleans_must_be_booleans) {

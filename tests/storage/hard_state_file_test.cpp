@@ -96,7 +96,7 @@ BOOST_AUTO_TEST_CASE(overwrite_keeps_the_latest_state) {
 
 BOOST_AUTO_TEST_CASE(largest_values_round_trip) {
   TempDir dir;
-  const HardState state{UINT64_MAX, UINT64_MAX - 1};
+  const HardState state{raft::max_term, UINT64_MAX - 1};
   HardStateFile(dir.path()).save(state);
 
   BOOST_TEST((HardStateFile(dir.path()).load() == state));
@@ -113,6 +113,9 @@ BOOST_AUTO_TEST_CASE(a_corrupt_file_is_refused_with_a_message_naming_it) {
       "{\"current_term\":-1,\"voted_for\":2}",
       "{\"current_term\":1.5,\"voted_for\":2}",
       std::string(5000, ' ') + "{\"current_term\":3,\"voted_for\":2}",
+      // Over max_term: the next election's term + 1 could overflow.
+      "{\"current_term\":9007199254740992,\"voted_for\":2}",
+      "{\"current_term\":18446744073709551615,\"voted_for\":2}",
   };
   for (const std::string& text : corrupt_texts) {
     TempDir dir;

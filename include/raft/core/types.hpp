@@ -17,6 +17,12 @@ using Index = std::uint64_t;
 // Node ids start at 1; zero means "nobody" (no vote cast, no known leader).
 inline constexpr NodeId no_node = 0;
 
+// The highest term a node accepts from the wire or its disk, 2^53 - 1 (what
+// any JSON reader holds exactly): a term a millisecond would take 285,000
+// years to get there, while a forged term near 2^64 would overflow the
+// next election's term + 1.
+inline constexpr Term max_term = (Term{1} << 53) - 1;
+
 enum class Role { follower, candidate, leader };
 
 const char* to_string(Role role);
