@@ -46,6 +46,18 @@ asio::awaitable<void> Node::accept_loop() {
       co_await pause.async_wait(use_tuple);
       continue;
     }
+    if (inbound_.size() >= options_.max_connections) {
+      // Closed unread; said once per time the node fills up.
+      if (!connections_full_) {
+        log_->warn("Refusing connections: {} are open (--max-connections)",
+                   inbound_.size());
+      }
+      connections_full_ = true;
+      boost::system::error_code ignored;
+      socket.close(ignored);
+      continue;
+    }
+    connections_full_ = false;
     auto connection = std::make_shared<net::Connection>(std::move(socket),
                                                         net::max_frame_bytes);
     spawn(serve_inbound(std::move(connection)), "inbound connection");

@@ -98,6 +98,9 @@ po::options_description describe() {
        "trace, debug, info, warn, error or off")
       ("log-format", po::value<std::string>()->default_value("text"),
        "text (one event a line) or json (one object a line)")
+      ("max-connections", po::value<std::string>()->default_value("1024"),
+       "connections from peers and clients served at once; more are "
+       "closed at once (keeps file descriptors for the log and the peers)")
       ("unsafe-no-fsync", po::bool_switch(),
        "never fsync the log (benchmarks only: a machine crash can then "
        "lose acknowledged writes)")
@@ -207,6 +210,13 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
 
   options.log_level = parse_level(values["log-level"].as<std::string>());
   options.log_format = parse_format(values["log-format"].as<std::string>());
+  options.max_connections = parse_number(
+      values["max-connections"].as<std::string>(), "max-connections");
+  if (options.max_connections < options.peers.size()) {
+    throw OptionError(fmt::format(
+        "--max-connections: must be at least the {} members",
+        options.peers.size()));
+  }
   options.unsafe_no_fsync = values["unsafe-no-fsync"].as<bool>();
   return parsed;
 }

@@ -148,3 +148,37 @@ BOOST_FIXTURE_TEST_CASE(bad_input_keeps_leader, ClusterFixture) {
   BOOST_TEST(after->leader == before.leader);
   BOOST_TEST(after->term == before.term);
 }
+
+// Every buffer, queue and connection has a bound: a flood of connections
+// past --max-connections is closed at once, so it cannot take the file
+// descriptors the node needs for its log and its peers.
+BOOST_FIXTURE_TEST_CASE(a_flood_of_connections_is_bounded, ClusterFixture) {
+  constexpr std::size_t cap = 8;
+  constexpr std::size_t flood = 3 * cap;
+  cluster.add_node_flags({"--max-connections", std::to_string(cap)});
+  const auto before = start_and_elect();
+  const NodeId follower = all_but(cluster.ids(), before.leader).front();
+
+  std::vector<RawConnection> connections;
+  for (std::size_t i = 0; i < flood; ++i) {
+    auto connection =
+        RawConnection::open(cluster.port(follower), deadline_in(io_timeout));
+    BOOST_REQUIRE_MESSAGE(connection, "connection " << i << " not accepted");
+    connections.push_back(std::move(*connection));
+  }
+
+  // The last one came when the node was full: it is closed unread.
+  BOOST_TEST(connections.back().wait_closed(deadline_in(io_timeout)));
+  BOOST_TEST(cluster.node(follower)
+                 .wait_for_line(contains("Refusing connections"),
+                                deadline_in(io_timeout))
+                 .has_value());
+
+  // Once the flood goes, the cluster answers as before.
+  connections.clear();
+  const auto after =
+      cluster.wait_for_leader(cluster.ids(), deadline_in(election_timeout));
+  BOOST_REQUIRE_MESSAGE(after, "no leader after the flood");
+  BOOST_TEST(after->leader == before.leader);
+  BOOST_TEST(after->term == before.term);
+}

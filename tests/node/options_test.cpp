@@ -122,6 +122,9 @@ BOOST_AUTO_TEST_CASE(bad_options_name_the_option) {
                     "--config");
   check_error_names({"--id", "1", "--peers", peers, "--bogus", "1"},
                     "bogus");
+  check_error_names({"--id", "1", "--peers", peers, "--max-connections",
+                     "2"},
+                    "--max-connections");
   // A stray word is an error, not silently ignored.
   check_error_names({"--id", "1", "--peers", peers, "extra"}, "positional");
 }

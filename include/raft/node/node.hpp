@@ -135,6 +135,8 @@ class Node {
   // Where replies to a peer's requests go: the connection they came in on.
   std::map<NodeId, std::weak_ptr<net::Connection>> reply_routes_;
   std::set<std::shared_ptr<net::Connection>> inbound_;
+  // At options_.max_connections: new connections are being closed.
+  bool connections_full_ = false;
 
   std::mt19937_64 random_;
   Clock::time_point election_deadline_;

@@ -33,6 +33,10 @@ struct NodeOptions {
   std::chrono::milliseconds heartbeat{50};
   spdlog::level::level_enum log_level = spdlog::level::info;
   LogFormat log_format = LogFormat::text;
+  // Inbound connections (peers and clients) served at once; a bound, so
+  // that a flood of connections cannot take the descriptors the log files
+  // and the dials to peers need.
+  std::size_t max_connections = 1024;
   // Benchmarks only: write the log without fsync, so that a machine crash
   // (not a process crash) can lose acknowledged writes.
   bool unsafe_no_fsync = false;
