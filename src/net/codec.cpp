@@ -13,8 +13,9 @@
 
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+
+#include "json_writer.hpp"
 
 namespace raft::net {
 namespace {
@@ -41,60 +42,78 @@ const char* op_name(KvOp op) {
   return "unknown";
 }
 
-json::value optional_string(const std::optional<std::string>& text) {
-  if (!text) {
-    return nullptr;
-  }
-  return json::string(*text);
-}
-
-json::object encode_entry(const LogEntry& entry) {
-  json::object out;
-  out["term"] = entry.term;
-  out["index"] = entry.index;
-  out["type"] = entry_type_name(entry.type);
-  out["data"] = entry.data;
-  return out;
-}
-
-// Appends a message body's Figure 2 fields, under their struct names.
+// Writes a message body's Figure 2 fields, under their struct names.
 struct BodyEncoder {
-  json::object& out;
+  JsonWriter& out;
 
   void operator()(const RequestVote& rpc) const {
-    out["term"] = rpc.term;
-    out["candidate_id"] = rpc.candidate_id;
-    out["last_log_index"] = rpc.last_log_index;
-    out["last_log_term"] = rpc.last_log_term;
+    out.key("term");
+    out.number(rpc.term);
+    out.key("candidate_id");
+    out.number(rpc.candidate_id);
+    out.key("last_log_index");
+    out.number(rpc.last_log_index);
+    out.key("last_log_term");
+    out.number(rpc.last_log_term);
   }
 
   void operator()(const RequestVoteReply& rpc) const {
-    out["term"] = rpc.term;
-    out["vote_granted"] = rpc.vote_granted;
+    out.key("term");
+    out.number(rpc.term);
+    out.key("vote_granted");
+    out.boolean(rpc.vote_granted);
   }
 
   void operator()(const AppendEntries& rpc) const {
-    out["term"] = rpc.term;
-    out["leader_id"] = rpc.leader_id;
-    out["prev_log_index"] = rpc.prev_log_index;
-    out["prev_log_term"] = rpc.prev_log_term;
-    json::array entries;
-    entries.reserve(rpc.entries.size());
+    out.key("term");
+    out.number(rpc.term);
+    out.key("leader_id");
+    out.number(rpc.leader_id);
+    out.key("prev_log_index");
+    out.number(rpc.prev_log_index);
+    out.key("prev_log_term");
+    out.number(rpc.prev_log_term);
+    out.key("entries");
+    out.begin_array();
     for (const LogEntry& entry : rpc.entries) {
-      entries.push_back(encode_entry(entry));
+      out.begin_object();
+      out.key("term");
+      out.number(entry.term);
+      out.key("index");
+      out.number(entry.index);
+      out.key("type");
+      out.string(entry_type_name(entry.type));
+      out.key("data");
+      out.string(entry.data);
+      out.end_object();
     }
-    out["entries"] = std::move(entries);
-    out["leader_commit"] = rpc.leader_commit;
+    out.end_array();
+    out.key("leader_commit");
+    out.number(rpc.leader_commit);
   }
 
   void operator()(const AppendEntriesReply& rpc) const {
-    out["term"] = rpc.term;
-    out["success"] = rpc.success;
-    out["match_index"] = rpc.match_index;
-    out["conflict_term"] = rpc.conflict_term;
-    out["conflict_index"] = rpc.conflict_index;
+    out.key("term");
+    out.number(rpc.term);
+    out.key("success");
+    out.boolean(rpc.success);
+    out.key("match_index");
+    out.number(rpc.match_index);
+    out.key("conflict_term");
+    out.number(rpc.conflict_term);
+    out.key("conflict_index");
+    out.number(rpc.conflict_index);
   }
 };
+
+void write_optional_string(JsonWriter& out,
+                           const std::optional<std::string>& text) {
+  if (text) {
+    out.string(*text);
+  } else {
+    out.null();
+  }
+}
 
 // The "type" of each kind of frame.
 struct FrameTypeName {
@@ -110,63 +129,92 @@ struct FrameTypeName {
   const char* operator()(const ErrorReply&) const { return "error"; }
 };
 
-// Adds the fields of each kind of frame to `out`, which already holds its
-// "type": that comes first, so a person reading a line sees what it is at
-// once.
+// Writes the fields of each kind of frame after its "type", which comes
+// first so that a person reading a line sees what it is at once.
 struct FrameEncoder {
-  json::object& out;
+  JsonWriter& out;
 
   void operator()(const Message& message) const {
-    out["from"] = message.from;
-    out["to"] = message.to;
+    out.key("from");
+    out.number(message.from);
+    out.key("to");
+    out.number(message.to);
     std::visit(BodyEncoder{out}, message.body);
   }
 
   void operator()(const StatusRequest&) const {}
 
   void operator()(const StatusReply& status) const {
-    out["id"] = status.id;
-    out["role"] = to_string(status.role);
-    out["term"] = status.term;
-    out["leader_id"] = status.leader_id;
-    out["commit_index"] = status.commit_index;
-    out["last_applied"] = status.last_applied;
-    out["last_log_index"] = status.last_log_index;
-    json::array peers;
+    out.key("id");
+    out.number(status.id);
+    out.key("role");
+    out.string(to_string(status.role));
+    out.key("term");
+    out.number(status.term);
+    out.key("leader_id");
+    out.number(status.leader_id);
+    out.key("commit_index");
+    out.number(status.commit_index);
+    out.key("last_applied");
+    out.number(status.last_applied);
+    out.key("last_log_index");
+    out.number(status.last_log_index);
+    out.key("peers");
+    out.begin_array();
     for (const PeerProgress& peer : status.peers) {
-      peers.push_back(json::object{{"id", peer.id},
-                                   {"match_index", peer.match_index},
-                                   {"next_index", peer.next_index}});
+      out.begin_object();
+      out.key("id");
+      out.number(peer.id);
+      out.key("match_index");
+      out.number(peer.match_index);
+      out.key("next_index");
+      out.number(peer.next_index);
+      out.end_object();
     }
-    out["peers"] = std::move(peers);
-    out["keys"] = status.keys;
-    out["state_digest"] = status.state_digest;
+    out.end_array();
+    out.key("keys");
+    out.number(status.keys);
+    out.key("state_digest");
+    out.number(status.state_digest);
   }
 
   void operator()(const ClientRequest& request) const {
-    out["client_id"] = request.client_id;
-    out["seq"] = request.seq;
-    out["key"] = request.key;
+    out.key("client_id");
+    out.string(request.client_id);
+    out.key("seq");
+    out.number(request.seq);
+    out.key("key");
+    out.string(request.key);
     if (request.op == KvOp::put || request.op == KvOp::cas) {
-      out["value"] = request.value;
+      out.key("value");
+      out.string(request.value);
     }
     if (request.op == KvOp::cas) {
-      out["expected"] = optional_string(request.expected);
+      out.key("expected");
+      write_optional_string(out, request.expected);
     }
   }
 
   void operator()(const ClientReply& reply) const {
-    out["seq"] = reply.seq;
-    out["ok"] = reply.ok;
-    out["error"] = reply.error;
-    out["message"] = reply.message;
-    out["value"] = optional_string(reply.value);
-    out["leader_id"] = reply.leader_id;
-    out["leader_address"] = reply.leader_address;
+    out.key("seq");
+    out.number(reply.seq);
+    out.key("ok");
+    out.boolean(reply.ok);
+    out.key("error");
+    out.string(reply.error);
+    out.key("message");
+    out.string(reply.message);
+    out.key("value");
+    write_optional_string(out, reply.value);
+    out.key("leader_id");
+    out.number(reply.leader_id);
+    out.key("leader_address");
+    out.string(reply.leader_address);
   }
 
   void operator()(const ErrorReply& error) const {
-    out["message"] = error.message;
+    out.key("message");
+    out.string(error.message);
   }
 };
 
@@ -617,7 +665,6 @@ std::string parse_failure(const boost::system::error_code& error) {
 
 Frame decode_line(std::string_view line) {
   check_size(line);
-  check_utf8(line);
 
   // No frame nests deeper than 3 (message, entries, entry); a low bound
   // stops a line of '[' from exhausting the parser's stack.
@@ -625,10 +672,13 @@ Frame decode_line(std::string_view line) {
   options.max_depth = 8;
 
   // One arena per line: the parsed tree is freed in one step on return.
+  // The parser checks UTF-8 itself; only a line it refuses is scanned again,
+  // so that the error can say where the bad byte is.
   json::monotonic_resource arena;
   boost::system::error_code error;
   json::value root = json::parse(line, error, &arena, options);
   if (error) {
+    check_utf8(line);
     reject(parse_failure(error));
   }
 
@@ -638,10 +688,14 @@ Frame decode_line(std::string_view line) {
 }  // namespace
 
 std::string encode(const Frame& frame) {
-  json::object out;
-  out["type"] = type_name(frame);
+  std::string line;
+  JsonWriter out(line);
+  out.begin_object();
+  out.key("type");
+  out.string(type_name(frame));
   std::visit(FrameEncoder{out}, frame);
-  return json::serialize(out);
+  out.end_object();
+  return line;
 }
 
 std::variant<Frame, DecodeError> decode(std::string_view line) {

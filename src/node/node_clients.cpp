@@ -10,7 +10,7 @@
 namespace raft::node {
 
 void Node::on_client_request(net::Connection& connection,
-                             const net::ClientRequest& request) {
+                             net::ClientRequest request) {
   if (core_.role() != Role::leader) {
     connection.send(net::encode(not_leader_reply(request.seq)));
     return;
@@ -36,7 +36,7 @@ void Node::on_client_request(net::Connection& connection,
   // still in flight is proposed again; the state machine applies it once.
   const auto proposal = core_.propose(kv::encode_command(request));
   pending_[proposal->index] = PendingRequest{
-      connection.weak_from_this(), request.seq, proposal->term};
+      connection.weak_from_this(), std::move(request), proposal->term};
   schedule_ready();
 }
 
@@ -57,35 +57,44 @@ net::ClientReply Node::not_leader_reply(std::uint64_t seq) const {
 }
 
 void Node::apply(const LogEntry& entry) {
-  const net::ClientReply result = state_machine_.apply_entry(entry);
+  const auto it = pending_.find(entry.index);
+  std::optional<PendingRequest> request;
+  if (it != pending_.end()) {
+    request = std::move(it->second);
+    pending_.erase(it);
+  }
+
+  // Our own entry is applied from the request it was made from; any other
+  // (a follower's, or another leader's in a slot we had proposed to) from
+  // its data.
+  const bool ours = request && request->term == entry.term;
+  const net::ClientReply result =
+      ours ? state_machine_.apply(entry.index, request->request)
+           : state_machine_.apply_entry(entry);
   applied_index_ = entry.index;
   if (!result.ok && result.error == kv::error_bad_request) {
     log_->error("Entry {} is not a valid command: {}", entry.index,
                 result.message);
   }
-
-  const auto it = pending_.find(entry.index);
-  if (it == pending_.end()) {
+  if (!request) {
     return;
   }
-  PendingRequest request = it->second;
-  pending_.erase(it);
 
-  const auto connection = request.connection.lock();
+  const auto connection = request->connection.lock();
   if (!connection) {
     return;  // the client left; a retry will find the cached reply
   }
-  if (request.term != entry.term) {
+  if (!ours) {
     // Another leader's entry took this slot: ours was never committed.
     net::ClientReply lost;
-    lost.seq = request.seq;
+    lost.seq = request->request.seq;
     lost.error = "leadership_lost";
     lost.message = "the entry was replaced; retry with the same seq";
     connection->send(net::encode(lost));
     return;
   }
   net::ClientReply reply = result;
-  reply.seq = request.seq;
+  reply.seq = request->request.seq;
   connection->send(net::encode(reply));
 }
 
@@ -95,7 +104,7 @@ void Node::fail_pending_requests() {
   for (const auto& [index, request] : pending_) {
     (void)index;
     if (const auto connection = request.connection.lock()) {
-      net::ClientReply reply = not_leader_reply(request.seq);
+      net::ClientReply reply = not_leader_reply(request.request.seq);
       reply.error = "leadership_lost";
       connection->send(net::encode(reply));
     }

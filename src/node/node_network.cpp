@@ -121,7 +121,7 @@ void Node::on_inbound_line(net::Connection& connection, NodeId& bound_peer,
   }
 
   if (auto* request = std::get_if<net::ClientRequest>(&frame)) {
-    on_client_request(connection, *request);
+    on_client_request(connection, std::move(*request));
     return;
   }
 

@@ -70,10 +70,13 @@ class Node {
  private:
   using Clock = std::chrono::steady_clock;
 
-  // A client request proposed by this leader and not yet answered.
+  // A client request proposed by this leader and not yet answered. The
+  // request itself is kept so that applying its entry need not decode the
+  // entry's data again: an entry of this term at this index is the one this
+  // leader made from it.
   struct PendingRequest {
     std::weak_ptr<net::Connection> connection;
-    std::uint64_t seq = 0;
+    net::ClientRequest request;
     Term term = 0;
   };
 
@@ -101,7 +104,7 @@ class Node {
                      std::string_view line);
   bool accept_peer_message(const Message& message, net::Connection& from);
   void on_client_request(net::Connection& connection,
-                         const net::ClientRequest& request);
+                         net::ClientRequest request);
   net::ClientReply not_leader_reply(std::uint64_t seq) const;
   void reject(net::Connection& connection, const std::string& why);
 
