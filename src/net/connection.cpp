@@ -1,11 +1,11 @@
 #include "raft/net/connection.hpp"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/read_until.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
 #include <algorithm>
+#include <cstring>
 #include <vector>
 
 namespace raft::net {
@@ -40,24 +40,29 @@ Connection::Connection(tcp::socket socket, std::size_t max_line_bytes)
   remote_ = ec ? "?" : endpoint.address().to_string() + ":" +
                            std::to_string(endpoint.port());
   socket_.set_option(tcp::no_delay(true), ec);
+  // send() writes without waiting when it can; a full socket buffer must
+  // then report would_block, not block the strand.
+  socket_.non_blocking(true, ec);
   wake_writer_.expires_at(asio::steady_timer::time_point::max());
 }
 
 asio::awaitable<CloseReason> Connection::read_lines(LineHandler on_line) {
   auto self = shared_from_this();
-  std::string buffer;
+  // [0, filled) of `buffer` is read and not yet handed out; [0, scanned)
+  // of that holds no newline.
+  std::vector<char> buffer(initial_read_bytes);
+  std::size_t filled = 0;
+  std::size_t scanned = 0;
 
   while (open_ && !draining_) {
-    // The dynamic buffer's limit bounds memory: a line longer than the
-    // frame cap fails with not_found instead of growing without end.
-    auto [ec, length] = co_await asio::async_read_until(
-        socket_, asio::dynamic_buffer(buffer, max_line_bytes_ + 1), '\n',
-        use_tuple);
-
-    if (ec == asio::error::not_found) {
-      close();
-      co_return CloseReason::oversized_frame;
+    if (filled == buffer.size()) {
+      // A line longer than the buffer so far: grow it up to the frame cap
+      // (plus its newline), which bounds memory.
+      buffer.resize(std::min(buffer.size() * 2, max_line_bytes_ + 1));
     }
+    auto [ec, length] = co_await socket_.async_read_some(
+        asio::buffer(buffer.data() + filled, buffer.size() - filled),
+        use_tuple);
     if (ec) {
       const bool local = !open_;
       close();
@@ -67,15 +72,44 @@ asio::awaitable<CloseReason> Connection::read_lines(LineHandler on_line) {
       co_return ec == asio::error::eof ? CloseReason::peer_closed
                                        : CloseReason::io_error;
     }
+    filled += length;
 
-    std::string_view line(buffer.data(), length - 1);
-    if (!line.empty() && line.back() == '\r') {
-      line.remove_suffix(1);  // be kind to people typing into nc/telnet
+    // Every complete line that arrived, in order, before reading again.
+    std::size_t line_start = 0;
+    while (open_ && !draining_) {
+      const void* newline = std::memchr(buffer.data() + scanned, '\n',
+                                        filled - scanned);
+      if (newline == nullptr) {
+        scanned = filled;
+        break;
+      }
+      const auto line_end = static_cast<std::size_t>(
+          static_cast<const char*>(newline) - buffer.data());
+      std::string_view line(buffer.data() + line_start,
+                            line_end - line_start);
+      if (!line.empty() && line.back() == '\r') {
+        line.remove_suffix(1);  // be kind to people typing into nc/telnet
+      }
+      if (!line.empty()) {
+        on_line(line);
+      }
+      line_start = line_end + 1;
+      scanned = line_start;
     }
-    if (!line.empty()) {
-      on_line(line);
+
+    // The start of the next line moves to the front, once per read.
+    std::memmove(buffer.data(), buffer.data() + line_start,
+                 filled - line_start);
+    filled -= line_start;
+    scanned -= std::min(scanned, line_start);
+    if (filled > max_line_bytes_) {
+      close();
+      co_return CloseReason::oversized_frame;
     }
-    buffer.erase(0, length);
+    if (buffer.size() > max_kept_read_bytes && filled <= initial_read_bytes) {
+      buffer.resize(initial_read_bytes);
+      buffer.shrink_to_fit();
+    }
   }
   co_return CloseReason::local;
 }
@@ -108,9 +142,11 @@ asio::awaitable<void> Connection::write_loop() {
       buffers.push_back(asio::buffer(frame));
     }
 
+    writing_ = true;
     auto [ec, written] =
         co_await asio::async_write(socket_, buffers, use_tuple);
     (void)written;
+    writing_ = false;
     if (ec) {
       close();
     }
@@ -123,6 +159,19 @@ bool Connection::send(std::string frame) {
     return false;
   }
   frame.push_back('\n');
+
+  // Nothing ahead of it: offer it to the socket now, without waiting. A
+  // frame usually fits in the socket's buffer, and then the writer need not
+  // wake. Whatever is left (or an error) goes through the writer.
+  if (queue_.empty() && !writing_) {
+    boost::system::error_code ec;
+    const std::size_t written = socket_.write_some(asio::buffer(frame), ec);
+    if (written == frame.size()) {
+      return true;
+    }
+    frame.erase(0, written);
+  }
+
   queued_bytes_ += frame.size();
   queue_.push_back(std::move(frame));
   wake_writer_.cancel();

@@ -35,20 +35,28 @@ class Connection : public std::enable_shared_from_this<Connection> {
   static constexpr std::size_t max_queued_bytes = 64 * 1024 * 1024;
   // Frames gathered into one write (IOV_MAX is 1024 on Linux).
   static constexpr std::size_t max_frames_per_write = 512;
+  // The read buffer starts at this size and grows, doubling, only for a
+  // line longer than it; past max_kept_read_bytes it shrinks back once the
+  // long line is handled.
+  static constexpr std::size_t initial_read_bytes = 16 * 1024;
+  static constexpr std::size_t max_kept_read_bytes = 1024 * 1024;
 
   using LineHandler = std::function<void(std::string_view line)>;
 
   Connection(boost::asio::ip::tcp::socket socket, std::size_t max_line_bytes);
 
   // Reads lines until the connection ends, calling `on_line` for each (on
-  // the strand). Returns why it ended. Start it once.
+  // the strand), without its '\n' (or "\r\n"); empty lines are skipped. The
+  // view is valid only during the call. Every line that one read brought in
+  // is handed out before the next read. Returns why it ended. Start it once.
   boost::asio::awaitable<CloseReason> read_lines(LineHandler on_line);
 
   // Drains the send queue until close(). Start it once, beside read_lines.
   boost::asio::awaitable<void> write_loop();
 
-  // Queues one frame (a newline is appended). False if the queue is full or
-  // the connection is closed; the frame is then dropped.
+  // Sends one frame (a newline is appended): at once if nothing is queued
+  // and the socket takes it all, else through the queue. False if the queue
+  // is full or the connection is closed; the frame is then dropped.
   bool send(std::string frame);
 
   void close();
@@ -63,6 +71,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string remote_;
   bool open_ = true;
   bool draining_ = false;
+  // The writer has a write in flight: new frames must queue behind it.
+  bool writing_ = false;
 
   std::deque<std::string> queue_;
   std::size_t queued_bytes_ = 0;
