@@ -85,6 +85,10 @@ asio::awaitable<CloseReason> Connection::read_lines(LineHandler on_line) {
       }
       const auto line_end = static_cast<std::size_t>(
           static_cast<const char*>(newline) - buffer.data());
+      if (line_end - line_start > max_line_bytes_) {
+        close();  // only with a cap below the first buffer's size
+        co_return CloseReason::oversized_frame;
+      }
       std::string_view line(buffer.data() + line_start,
                             line_end - line_start);
       if (!line.empty() && line.back() == '\r') {
@@ -95,6 +99,10 @@ asio::awaitable<CloseReason> Connection::read_lines(LineHandler on_line) {
       }
       line_start = line_end + 1;
       scanned = line_start;
+    }
+
+    if (!open_ || draining_) {
+      break;  // a handler closed the connection: the rest goes unread
     }
 
     // The start of the next line moves to the front, once per read.
@@ -127,8 +135,8 @@ asio::awaitable<void> Connection::write_loop() {
       continue;
     }
 
-    // Everything queued goes out in one gathered write: under load, many
-    // frames share one syscall.
+    // Everything queued goes out in one gathered write: once the socket's
+    // buffer is full and frames queue up, many share one syscall.
     std::vector<std::string> batch;
     batch.reserve(std::min(queue_.size(), max_frames_per_write));
     while (!queue_.empty() && batch.size() < max_frames_per_write) {

@@ -1,10 +1,10 @@
 // Writes one compact JSON object straight into a string, fields in the
 // order they are written. The codec uses it instead of building a
 // boost::json::object only to print it: every frame a node sends passes
-// through here, and skipping the tree halves the cost of encoding one.
+// through here.
 //
-// The output is what boost::json::serialize prints for the same object
-// (same escapes, no spaces), so either can read the other's lines.
+// The bytes are the ones boost::json::serialize prints for the same object:
+// the same escapes, no spaces (codec_test checks this).
 #pragma once
 
 #include <charconv>

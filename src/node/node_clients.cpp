@@ -2,12 +2,25 @@
 // answered once applied, and the status query.
 #include "raft/node/node.hpp"
 
+#include <cassert>
+
 #include <fmt/format.h>
 
 #include "raft/kv/command.hpp"
 #include "raft/net/codec.hpp"
 
 namespace raft::node {
+
+namespace {
+
+// What a pending request holds on to, for the bound on them.
+std::size_t request_bytes(const net::ClientRequest& request) {
+  return request.client_id.size() + request.key.size() +
+         request.value.size() +
+         (request.expected ? request.expected->size() : 0);
+}
+
+}  // namespace
 
 void Node::on_client_request(net::Connection& connection,
                              net::ClientRequest request) {
@@ -23,7 +36,9 @@ void Node::on_client_request(net::Connection& connection,
     return;
   }
 
-  if (pending_.size() >= max_pending_requests) {
+  const std::size_t bytes = request_bytes(request);
+  if (pending_.size() >= max_pending_requests ||
+      pending_bytes_ + bytes > max_pending_bytes) {
     net::ClientReply reply;
     reply.seq = request.seq;
     reply.error = "overloaded";
@@ -37,6 +52,7 @@ void Node::on_client_request(net::Connection& connection,
   const auto proposal = core_.propose(kv::encode_command(request));
   pending_[proposal->index] = PendingRequest{
       connection.weak_from_this(), std::move(request), proposal->term};
+  pending_bytes_ += bytes;
   schedule_ready();
 }
 
@@ -62,12 +78,15 @@ void Node::apply(const LogEntry& entry) {
   if (it != pending_.end()) {
     request = std::move(it->second);
     pending_.erase(it);
+    pending_bytes_ -= request_bytes(request->request);
   }
 
-  // Our own entry is applied from the request it was made from; any other
-  // (a follower's, or another leader's in a slot we had proposed to) from
-  // its data.
+  // Our own entry is applied from the request it was made from; every other
+  // (all of a follower's, and another leader's in a slot we had proposed
+  // to) from its data. Both give the same request: decoding what
+  // encode_command() wrote gives back what it was given.
   const bool ours = request && request->term == entry.term;
+  assert(!ours || kv::decode_command(entry.data) == request->request);
   const net::ClientReply result =
       ours ? state_machine_.apply(entry.index, request->request)
            : state_machine_.apply_entry(entry);
@@ -110,6 +129,7 @@ void Node::fail_pending_requests() {
     }
   }
   pending_.clear();
+  pending_bytes_ = 0;
 }
 
 net::StatusReply Node::status() const {

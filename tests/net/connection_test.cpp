@@ -40,6 +40,9 @@ struct Pair {
     asio::co_spawn(io,
                    connection->read_lines([this](std::string_view line) {
                      lines.emplace_back(line);
+                     if (line == close_on) {
+                       connection->close();
+                     }
                    }),
                    [this](std::exception_ptr error, CloseReason reason) {
                      if (error) {
@@ -69,28 +72,55 @@ struct Pair {
                       [kept](boost::system::error_code, std::size_t) {});
   }
 
+  // Writes `bytes` from the far end and lets the connection read all of
+  // them before returning, so the next write arrives in a read of its own.
+  void write_far_and_settle(std::string bytes) {
+    bool written = false;
+    auto kept = std::make_shared<std::string>(std::move(bytes));
+    asio::async_write(far, asio::buffer(*kept),
+                      [kept, &written](boost::system::error_code, std::size_t) {
+                        written = true;
+                      });
+    BOOST_TEST_REQUIRE(run_until([&] { return written; }));
+    for (int round = 0; round < 100 && io.poll() > 0; ++round) {
+    }
+  }
+
   asio::io_context io;
   tcp::socket far{io};
   std::shared_ptr<Connection> connection;
   std::vector<std::string> lines;
+  // A line that makes the handler close the connection.
+  std::string close_on = "\x01never";
   std::optional<CloseReason> ended;
 };
 
 }  // namespace
 
-BOOST_AUTO_TEST_CASE(lines_cut_anywhere_come_out_whole_and_in_order) {
-  Pair pair;
-  pair.write_far("a\nbb");
-  BOOST_TEST(pair.run_until([&] { return pair.lines.size() == 1; }));
-  BOOST_TEST(pair.lines.at(0) == "a");
-
-  // The rest of "bbb", a CRLF, an empty line (skipped) and two more lines in
-  // one write.
-  pair.write_far("b\r\n\nccc\nd\n");
-  BOOST_TEST(pair.run_until([&] { return pair.lines.size() == 4; }));
+BOOST_AUTO_TEST_CASE(lines_cut_at_any_byte_come_out_whole_and_in_order) {
+  // A CRLF and an empty line (skipped) among them.
+  const std::string input = "a\nbbb\r\n\nccc\nd\n";
   const std::vector<std::string> expected{"a", "bbb", "ccc", "d"};
+  for (std::size_t cut = 0; cut <= input.size(); ++cut) {
+    BOOST_TEST_CONTEXT("cut at byte " << cut) {
+      Pair pair;
+      pair.write_far_and_settle(input.substr(0, cut));
+      pair.write_far(input.substr(cut));
+      BOOST_TEST(pair.run_until([&] { return pair.lines.size() == 4; }));
+      BOOST_TEST(pair.lines == expected, boost::test_tools::per_element());
+      BOOST_TEST(!pair.ended.has_value());
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_handler_that_closes_ends_the_batch_it_is_in) {
+  Pair pair;
+  pair.close_on = "stop";
+  pair.write_far("a\nstop\nb\n");
+  BOOST_TEST(pair.run_until([&] { return pair.ended.has_value(); }));
+  BOOST_TEST((pair.ended == CloseReason::local));
+  const std::vector<std::string> expected{"a", "stop"};
   BOOST_TEST(pair.lines == expected, boost::test_tools::per_element());
-  BOOST_TEST(!pair.ended.has_value());
 }
 
 BOOST_AUTO_TEST_CASE(a_line_at_the_cap_is_read_and_one_past_it_ends_the_read) {
@@ -108,23 +138,82 @@ BOOST_AUTO_TEST_CASE(a_line_at_the_cap_is_read_and_one_past_it_ends_the_read) {
   BOOST_TEST(!pair.connection->is_open());
 }
 
-BOOST_AUTO_TEST_CASE(frames_sent_faster_than_the_socket_drains_arrive_in_order) {
+BOOST_AUTO_TEST_CASE(a_partial_line_may_reach_the_cap_but_not_pass_it) {
+  Pair pair(8);
+  pair.write_far_and_settle("a\n12345678");
+  pair.write_far_and_settle("\n");
+  const std::vector<std::string> expected{"a", "12345678"};
+  BOOST_TEST(pair.lines == expected, boost::test_tools::per_element());
+  BOOST_TEST(!pair.ended.has_value());
+
+  pair.write_far("123456789");
+  BOOST_TEST(pair.run_until([&] { return pair.ended.has_value(); }));
+  BOOST_TEST((pair.ended == CloseReason::oversized_frame));
+}
+
+BOOST_AUTO_TEST_CASE(a_cap_below_the_buffer_size_holds_for_complete_lines) {
+  Pair pair(8);
+  pair.write_far("12345678\n123456789\nnever\n");
+  BOOST_TEST(pair.run_until([&] { return pair.ended.has_value(); }));
+  BOOST_TEST((pair.ended == CloseReason::oversized_frame));
+  const std::vector<std::string> expected{"12345678"};
+  BOOST_TEST(pair.lines == expected, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(frames_sent_faster_than_the_socket_drains_keep_order) {
   // 24 MiB, far more than loopback socket buffers hold: the first frames go
   // straight to the socket, later ones wait in the queue, one may be split
-  // between the two.
+  // between the two. The far end reads and the writer writes between sends,
+  // so frames are also sent while the socket has room again but one of the
+  // writer's writes is still in flight: they must queue behind it.
   Pair pair;
   constexpr int frames = 3000;
   const std::string body(8 * 1024 - 16, 'z');
+  std::string expected;
+  for (int i = 0; i < frames; ++i) {
+    expected += std::to_string(i) + ":" + body + "\n";
+  }
+  std::string received(expected.size(), '\0');
+  bool read_all = false;
+  asio::async_read(pair.far, asio::buffer(received),
+                   [&](boost::system::error_code ec, std::size_t) {
+                     read_all = !ec;
+                   });
+
+  for (int i = 0; i < frames; ++i) {
+    BOOST_TEST_REQUIRE(
+        pair.connection->send(std::to_string(i) + ":" + body));
+    pair.io.poll_one();
+  }
+  BOOST_TEST(pair.run_until([&] { return read_all; }));
+  BOOST_TEST((received == expected));
+}
+
+BOOST_AUTO_TEST_CASE(a_frame_sent_while_a_write_waits_goes_behind_it) {
+  // Fill the socket until frames queue (fewer than one batch of them), let
+  // the writer take them all and wait for room, then make room: a frame
+  // sent now must not slip into the socket ahead of the waiting write.
+  Pair pair;
+  constexpr int frames = 300;
+  const std::string body(64 * 1024, 'w');
   std::string expected;
   for (int i = 0; i < frames; ++i) {
     std::string frame = std::to_string(i) + ":" + body;
     expected += frame + "\n";
     BOOST_TEST_REQUIRE(pair.connection->send(std::move(frame)));
   }
+  for (int round = 0; round < 100 && pair.io.poll() > 0; ++round) {
+  }
 
-  std::string received(expected.size(), '\0');
+  std::string received(1024 * 1024, '\0');
+  asio::read(pair.far, asio::buffer(received));
+  BOOST_TEST_REQUIRE(pair.connection->send("last"));
+  expected += "last\n";
+
+  received.resize(expected.size());
   bool read_all = false;
-  asio::async_read(pair.far, asio::buffer(received),
+  asio::async_read(pair.far, asio::buffer(received.data() + 1024 * 1024,
+                                          expected.size() - 1024 * 1024),
                    [&](boost::system::error_code ec, std::size_t) {
                      read_all = !ec;
                    });

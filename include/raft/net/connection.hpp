@@ -36,8 +36,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Frames gathered into one write (IOV_MAX is 1024 on Linux).
   static constexpr std::size_t max_frames_per_write = 512;
   // The read buffer starts at this size and grows, doubling, only for a
-  // line longer than it; past max_kept_read_bytes it shrinks back once the
-  // long line is handled.
+  // line longer than it. A buffer grown past max_kept_read_bytes shrinks
+  // back to the first size as soon as what is left of it fits there;
+  // a smaller one is kept for the life of the connection.
   static constexpr std::size_t initial_read_bytes = 16 * 1024;
   static constexpr std::size_t max_kept_read_bytes = 1024 * 1024;
 

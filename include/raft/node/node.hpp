@@ -72,8 +72,8 @@ class Node {
 
   // A client request proposed by this leader and not yet answered. The
   // request itself is kept so that applying its entry need not decode the
-  // entry's data again: an entry of this term at this index is the one this
-  // leader made from it.
+  // entry's data again: by Log Matching (§5.3) an entry of this term at this
+  // index is the one this leader made from it.
   struct PendingRequest {
     std::weak_ptr<net::Connection> connection;
     net::ClientRequest request;
@@ -158,8 +158,12 @@ class Node {
   // Bounds the client requests a leader holds open at once; past it a
   // client is told "overloaded" and retries.
   static constexpr std::size_t max_pending_requests = 8192;
+  // The same for the bytes of their keys and values (a value may be 1 MiB).
+  static constexpr std::size_t max_pending_bytes = 64 * 1024 * 1024;
   // By log index: the requests this leader proposed, answered when applied.
   std::map<Index, PendingRequest> pending_;
+  // The bytes of keys and values held in pending_.
+  std::size_t pending_bytes_ = 0;
 
   Index applied_index_ = 0;
   // A process_ready() is posted and has not run yet.
