@@ -1,10 +1,12 @@
 #include "raft/net/codec.hpp"
 
 #include <array>
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <new>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -42,9 +44,28 @@ const char* op_name(KvOp op) {
   return "unknown";
 }
 
+void write_entries(JsonWriter& out, std::span<const LogEntry> entries) {
+  out.begin_array();
+  for (const LogEntry& entry : entries) {
+    out.begin_object();
+    out.key("term");
+    out.number(entry.term);
+    out.key("index");
+    out.number(entry.index);
+    out.key("type");
+    out.string(entry_type_name(entry.type));
+    out.key("data");
+    out.string(entry.data);
+    out.end_object();
+  }
+  out.end_array();
+}
+
 // Writes a message body's Figure 2 fields, under their struct names.
 struct BodyEncoder {
   JsonWriter& out;
+  // An AppendEntries' entries, already encoded; empty: encode them here.
+  std::string_view entries_json;
 
   void operator()(const RequestVote& rpc) const {
     out.key("term");
@@ -74,20 +95,11 @@ struct BodyEncoder {
     out.key("prev_log_term");
     out.number(rpc.prev_log_term);
     out.key("entries");
-    out.begin_array();
-    for (const LogEntry& entry : rpc.entries) {
-      out.begin_object();
-      out.key("term");
-      out.number(entry.term);
-      out.key("index");
-      out.number(entry.index);
-      out.key("type");
-      out.string(entry_type_name(entry.type));
-      out.key("data");
-      out.string(entry.data);
-      out.end_object();
+    if (entries_json.empty()) {
+      write_entries(out, rpc.entries);
+    } else {
+      out.raw(entries_json);
     }
-    out.end_array();
     out.key("leader_commit");
     out.number(rpc.leader_commit);
   }
@@ -133,13 +145,14 @@ struct FrameTypeName {
 // first so that a person reading a line sees what it is at once.
 struct FrameEncoder {
   JsonWriter& out;
+  std::string_view entries_json;
 
   void operator()(const Message& message) const {
     out.key("from");
     out.number(message.from);
     out.key("to");
     out.number(message.to);
-    std::visit(BodyEncoder{out}, message.body);
+    std::visit(BodyEncoder{out, entries_json}, message.body);
   }
 
   void operator()(const StatusRequest&) const {}
@@ -687,15 +700,53 @@ Frame decode_line(std::string_view line) {
 
 }  // namespace
 
-std::string encode(const Frame& frame) {
+namespace {
+
+// A guess at a frame's length, so that the line is allocated once: the
+// fixed fields, plus each entry's data with room for some escapes.
+std::size_t expected_bytes(const Frame& frame) {
+  std::size_t bytes = 256;
+  if (const auto* message = std::get_if<Message>(&frame)) {
+    if (const auto* append = std::get_if<AppendEntries>(&message->body)) {
+      for (const LogEntry& entry : append->entries) {
+        bytes += 80 + entry.data.size() + entry.data.size() / 4;
+      }
+    }
+  } else if (const auto* request = std::get_if<ClientRequest>(&frame)) {
+    bytes += request->key.size() + request->value.size();
+  } else if (const auto* reply = std::get_if<ClientReply>(&frame)) {
+    bytes += reply->message.size() + (reply->value ? reply->value->size() : 0);
+  }
+  return bytes;
+}
+
+std::string encode_frame(const Frame& frame, std::string_view entries_json) {
   std::string line;
+  line.reserve(expected_bytes(frame) + entries_json.size());
   JsonWriter out(line);
   out.begin_object();
   out.key("type");
   out.string(type_name(frame));
-  std::visit(FrameEncoder{out}, frame);
+  std::visit(FrameEncoder{out, entries_json}, frame);
   out.end_object();
   return line;
+}
+
+}  // namespace
+
+std::string encode(const Frame& frame) { return encode_frame(frame, {}); }
+
+std::string encode_entries(std::span<const LogEntry> entries) {
+  std::string json;
+  JsonWriter out(json);
+  write_entries(out, entries);
+  return json;
+}
+
+std::string encode_append_entries(const Message& message,
+                                  std::string_view entries_json) {
+  assert(std::holds_alternative<AppendEntries>(message.body));
+  return encode_frame(message, entries_json);
 }
 
 std::variant<Frame, DecodeError> decode(std::string_view line) {

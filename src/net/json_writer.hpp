@@ -7,6 +7,7 @@
 // the same escapes, no spaces (codec_test checks this).
 #pragma once
 
+#include <array>
 #include <charconv>
 #include <cstdint>
 #include <string>
@@ -86,46 +87,63 @@ class JsonWriter {
   // characters. Other bytes, UTF-8 included, go out as they are. Runs of
   // plain bytes are copied in one append.
   void append_string(std::string_view text) {
-    static constexpr char hex[] = "0123456789abcdef";
     out_.push_back('"');
-    std::size_t plain_from = 0;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-      const auto byte = static_cast<unsigned char>(text[i]);
-      if (byte >= 0x20 && byte != '"' && byte != '\\') {
+    const char* run = text.data();
+    const char* const end = text.data() + text.size();
+    for (const char* at = run; at != end; ++at) {
+      const auto byte = static_cast<unsigned char>(*at);
+      if (!escape_table[byte]) {
         continue;
       }
-      out_.append(text.data() + plain_from, i - plain_from);
-      plain_from = i + 1;
-      out_.push_back('\\');
-      switch (byte) {
-        case '"':
-        case '\\':
-          out_.push_back(static_cast<char>(byte));
-          break;
-        case '\b':
-          out_.push_back('b');
-          break;
-        case '\f':
-          out_.push_back('f');
-          break;
-        case '\n':
-          out_.push_back('n');
-          break;
-        case '\r':
-          out_.push_back('r');
-          break;
-        case '\t':
-          out_.push_back('t');
-          break;
-        default:
-          out_.append("u00");
-          out_.push_back(hex[byte >> 4]);
-          out_.push_back(hex[byte & 0xF]);
-      }
+      out_.append(run, static_cast<std::size_t>(at - run));
+      append_escape(byte);
+      run = at + 1;
     }
-    out_.append(text.data() + plain_from, text.size() - plain_from);
+    out_.append(run, static_cast<std::size_t>(end - run));
     out_.push_back('"');
   }
+
+  void append_escape(unsigned char byte) {
+    static constexpr char hex[] = "0123456789abcdef";
+    switch (byte) {
+      case '"':
+        out_.append("\\\"", 2);
+        return;
+      case '\\':
+        out_.append("\\\\", 2);
+        return;
+      case '\b':
+        out_.append("\\b", 2);
+        return;
+      case '\f':
+        out_.append("\\f", 2);
+        return;
+      case '\n':
+        out_.append("\\n", 2);
+        return;
+      case '\r':
+        out_.append("\\r", 2);
+        return;
+      case '\t':
+        out_.append("\\t", 2);
+        return;
+      default:
+        const char escape[] = {'\\', 'u', '0', '0', hex[byte >> 4],
+                               hex[byte & 0xF]};
+        out_.append(escape, sizeof escape);
+    }
+  }
+
+  // Which bytes append_string() escapes.
+  static constexpr std::array<bool, 256> escape_table = [] {
+    std::array<bool, 256> table{};
+    for (int byte = 0; byte < 0x20; ++byte) {
+      table[byte] = true;
+    }
+    table['"'] = true;
+    table['\\'] = true;
+    return table;
+  }();
 
   std::string& out_;
   bool need_comma_ = false;

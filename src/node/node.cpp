@@ -330,7 +330,8 @@ void Node::send_message(const Message& message) {
       return;
     }
     PeerLink& link = it->second;
-    if (link.connection->send(net::encode(message)) && !link.waiting_since) {
+    if (link.connection->send(encode_message(message)) &&
+        !link.waiting_since) {
       link.waiting_since = Clock::now();
     }
     return;
@@ -343,6 +344,23 @@ void Node::send_message(const Message& message) {
   if (const auto connection = route->second.lock()) {
     connection->send(net::encode(message));
   }
+}
+
+std::string Node::encode_message(const Message& message) {
+  const auto* append = std::get_if<AppendEntries>(&message.body);
+  if (append == nullptr || append->entries.empty()) {
+    return net::encode(message);
+  }
+
+  const LogEntry& first = append->entries.front();
+  const LogEntry& last = append->entries.back();
+  EncodedEntries& cached = encoded_entries_;
+  if (cached.first_index != first.index || cached.last_index != last.index ||
+      cached.last_term != last.term) {
+    cached = EncodedEntries{first.index, last.index, last.term,
+                            net::encode_entries(append->entries)};
+  }
+  return net::encode_append_entries(message, cached.json);
 }
 
 void Node::log_event(const Event& event) {

@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <boost/crc.hpp>
 #include <cerrno>
 #include <charconv>
 #include <optional>
@@ -16,6 +15,7 @@
 #include <utility>
 
 #include "posix_file.hpp"
+#include "raft/storage/crc32c.hpp"
 
 namespace raft::storage {
 
@@ -27,15 +27,6 @@ constexpr std::size_t record_header_bytes = 8;
 constexpr std::size_t payload_fixed_bytes = 17;
 constexpr std::size_t segment_name_digits = 20;
 constexpr std::string_view segment_suffix = ".seg";
-
-using Crc32c =
-    boost::crc_optimal<32, 0x1EDC6F41, 0xFFFFFFFF, 0xFFFFFFFF, true, true>;
-
-std::uint32_t crc32c(std::string_view bytes) {
-  Crc32c crc;
-  crc.process_bytes(bytes.data(), bytes.size());
-  return crc.checksum();
-}
 
 // Not yet: the log always starts at index 1; snapshots will shift this.
 std::size_t position_of(Index index) { return index - 1; }

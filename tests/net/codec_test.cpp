@@ -265,6 +265,16 @@ BOOST_AUTO_TEST_CASE(encode_prints_what_boost_json_prints) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(entries_encoded_once_give_the_same_line) {
+  // A leader encodes a batch once for every follower it goes to.
+  const Message append =
+      message(append_with_entries({"{\"type\":\"put\"}", "\n\\", ""}));
+  const auto& entries = std::get<AppendEntries>(append.body).entries;
+  BOOST_TEST(raft::net::encode_append_entries(
+                 append, raft::net::encode_entries(entries)) ==
+             encode(append));
+}
+
 BOOST_AUTO_TEST_CASE(unknown_extra_fields_are_ignored) {
   std::string line = mutated(sample_frames()[0], [](json::object& object) {
     object["added_in_v2"] = json::array{1, "two", nullptr};

@@ -3,6 +3,7 @@
 // transport; this header only turns one line into one Frame and back.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -22,6 +23,17 @@ struct DecodeError {
 // One compact JSON object, with no '\n' anywhere (strings escape theirs), and
 // no trailing newline. Strings in `frame` must be UTF-8.
 std::string encode(const Frame& frame);
+
+// The "entries" array of an AppendEntries, as encode() writes it. A leader
+// sending the same entries to each follower encodes them once with this and
+// passes the text to encode_append_entries().
+std::string encode_entries(std::span<const LogEntry> entries);
+
+// encode(message) for an AppendEntries whose entries are already encoded
+// as `entries_json`, which must be encode_entries() of exactly its entries
+// (the entries in `message` are not read again).
+std::string encode_append_entries(const Message& message,
+                                  std::string_view entries_json);
 
 // The "type" field `frame` travels with ("append_entries", "put", ...).
 const char* type_name(const Frame& frame);

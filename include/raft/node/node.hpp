@@ -113,6 +113,7 @@ class Node {
   void process_ready();
   void log_event(const Event& event);
   void send_message(const Message& message);
+  std::string encode_message(const Message& message);
   void on_write_done(const WriteDone& done);
   void apply(const LogEntry& entry);
   void fail_pending_requests();
@@ -151,6 +152,18 @@ class Node {
   std::uint64_t submitted_seq_ = 0;
   std::uint64_t durable_seq_ = 0;
   std::deque<std::pair<std::uint64_t, Message>> waiting_messages_;
+
+  // The entries of the last AppendEntries sent, encoded, so that the same
+  // entries going to the next follower are not encoded again. Entries
+  // first_index..last_index whose last has last_term are the same entries
+  // wherever they are seen (Log Matching, §5.3), so these three name them.
+  struct EncodedEntries {
+    Index first_index = 0;
+    Index last_index = 0;
+    Term last_term = 0;
+    std::string json;
+  };
+  EncodedEntries encoded_entries_;
 
   // The key-value store, rebuilt from the log on every start (no snapshots
   // yet), fed committed entries in order.
