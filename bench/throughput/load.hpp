@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace raft::bench::tp {
@@ -60,7 +61,7 @@ struct QuickReply {
   bool ok = false;
   std::uint64_t seq = 0;
 };
-QuickReply quick_parse(const std::string& line);
+QuickReply quick_parse(std::string_view line);
 
 // Standard base64 with padding, as etcd's JSON gateway wants bytes.
 std::string base64(const std::string& bytes);
