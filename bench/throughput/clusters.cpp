@@ -1,6 +1,7 @@
 #include "clusters.hpp"
 
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <system_error>
 #include <thread>
@@ -117,6 +118,10 @@ ClusterBase::~ClusterBase() {
     std::error_code ignored;
     std::filesystem::remove_all(dir, ignored);
   }
+  // Whatever this cluster left for the kernel to write back (etcd leaves
+  // a lot: its database is not fsynced file by file) is written now, not
+  // during the next point's measurement.
+  ::sync();
 }
 
 std::vector<pid_t> ClusterBase::pids() const {
