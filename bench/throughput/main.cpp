@@ -48,6 +48,8 @@ struct Config {
   std::filesystem::path data_root;
   std::string command_line;
   bool show_pids = false;
+  // Runs per point; the one with the median throughput is reported.
+  int repeat = 1;
 };
 
 // One point of the sweep.
@@ -114,6 +116,9 @@ std::optional<Config> parse(int argc, char** argv) {
     ("data-root", po::value(&data_root)->default_value(
          std::filesystem::temp_directory_path().string()),
      "where fresh data directories are made (a disk, for fsync on)")
+    ("repeat", po::value(&config.repeat)->default_value(1),
+     "runs per point, each on a fresh cluster (1-9); the run with the "
+     "median throughput is reported, with the lowest and highest beside it")
     ("show-pids", po::bool_switch(&config.show_pids),
      "print each cluster's PIDs (leader first) once it is up, for perf -p");
 
@@ -129,6 +134,9 @@ std::optional<Config> parse(int argc, char** argv) {
   config.clients = split_list<std::size_t>(clients);
   config.sizes = split_list<std::size_t>(sizes);
   config.fsync_modes = split_list<std::string>(fsync);
+  if (config.repeat < 1 || config.repeat > 9) {
+    throw po::error("--repeat must be from 1 to 9");
+  }
   config.duration = seconds_flag(duration);
   config.warmup = seconds_flag(warmup);
   config.startup_timeout = seconds_flag(startup);
@@ -243,7 +251,13 @@ void write_markdown(const Config& config, const std::vector<tp::Row>& rows,
       << "Machine: " << machine_line() << "\n\n"
       << "Each point: a fresh 3-member cluster on 127.0.0.1, "
       << config.warmup.count() << " ms warm-up, " << config.duration.count()
-      << " ms measured. Ours: newline-delimited JSON puts on one TCP "
+      << " ms measured"
+      << (config.repeat > 1
+              ? fmt::format("; {} runs, the median shown with the lowest and "
+                            "highest ops/s in brackets",
+                            config.repeat)
+              : std::string())
+      << ". Ours: newline-delimited JSON puts on one TCP "
          "connection per client. etcd: POST /v3/kv/put on its JSON gateway, "
          "HTTP/1.1 keep-alive, one connection per client.\n\n"
       << tp::markdown_table(rows);
@@ -271,9 +285,17 @@ int sweep(const Config& config) {
   for (std::size_t i = 0; i < points.size(); ++i) {
     tp::throw_if_interrupted();
     try {
-      rows.push_back(run_point(config, points[i], static_cast<int>(i)));
-      fmt::print("[{}/{}] {}\n", i + 1, points.size(),
-                 tp::format_progress(rows.back()));
+      std::vector<tp::Row> runs;
+      for (int run = 0; run < config.repeat; ++run) {
+        runs.push_back(run_point(config, points[i], static_cast<int>(i)));
+        fmt::print("[{}/{}]{} {}\n", i + 1, points.size(),
+                   config.repeat > 1
+                       ? fmt::format(" run {}/{}", run + 1, config.repeat)
+                       : std::string(),
+                   tp::format_progress(runs.back()));
+        std::fflush(stdout);
+      }
+      rows.push_back(tp::median_run(std::move(runs)));
       write_results(config, rows);
     } catch (const tp::Interrupted&) {
       throw;

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Profiles the leader under 128 clients x 100-byte puts, fsync on: perf
 # stat and a flat perf record (self time per function) of the leader's
-# process for 5 s of steady load. Writes bench/throughput/results/profile-cCLIENTS-sSIZE.txt.
+# process for 3 s of steady load, then the share of every thread on the
+# machine for 2 s. Writes bench/throughput/results/profile-cCLIENTS-sSIZE.txt.
 #
 #   bench/throughput/profile.sh [clients] [value_bytes]
 set -euo pipefail
@@ -40,14 +41,30 @@ for _ in $(seq 60); do
 done
 [ -n "$leader" ] || { cat "$work/bench.out"; exit 1; }
 
+# Every thread of the cluster, named by its role, for the machine-wide view.
+all=$(sed -n 's/^pids: .* all \([0-9,]*\).*/\1/p' "$work/bench.out" | tr ',' ' ')
+: > "$work/roles.sed"
+for pid in $all; do
+  role=follower
+  [ "$pid" = "$leader" ] && role=leader
+  for tid in $(ls "/proc/$pid/task" 2>/dev/null); do
+    thread="disk thread"
+    [ "$tid" = "$pid" ] && thread="strand"
+    echo "s/^\\( *[0-9.]*%  *\\)$tid:raft_node/\\1$role $thread ($tid)/" \
+      >> "$work/roles.sed"
+  done
+done
+
 sleep 2  # past the warm-up
 perf stat -p "$leader" -o "$work/stat.txt" \
   -e task-clock,context-switches,cpu-migrations,page-faults,cycles,instructions \
-  -- sleep 5 &
+  -- sleep 3 &
 stat_pid=$!
-perf record -F 1999 -p "$leader" -o "$work/perf.data" -- sleep 5 \
+perf record -F 1999 -p "$leader" -o "$work/perf.data" -- sleep 3 \
   2> "$work/record.log"
 wait "$stat_pid"
+# The whole machine: the cluster, the load generator, the kernel's workers.
+perf record -a -F 999 -o "$work/all.data" -- sleep 2 2> "$work/record-all.log"
 wait "$bench_pid"
 bench_pid=""
 
@@ -55,11 +72,15 @@ bench_pid=""
   echo "# leader under $clients clients x $size B puts, fsync on"
   grep '^\[' "$work/bench.out"
   cat "$work/stat.txt"
-  echo "# self time by function (perf record -F 1999, 5 s)"
+  echo "# self time by function (perf record -F 1999, 3 s)"
   perf report -i "$work/perf.data" --no-children --sort dso,sym --stdio \
     2>/dev/null | grep -v "^$" | head -70 || true
   echo "# self time by DSO"
   perf report -i "$work/perf.data" --no-children --sort dso --stdio \
     2>/dev/null | grep -v "^#" | grep -v "^$" | head -15 || true
+  echo "# the whole machine (2 s, perf record -a): CPU time by thread"
+  perf report -i "$work/all.data" --no-children --sort pid --stdio \
+    2>/dev/null | grep '%' | grep -v '^#' | sed -f "$work/roles.sed" |
+    head -15 || true
 } > "$results/profile-c${clients}-s${size}.txt"
 cat "$results/profile-c${clients}-s${size}.txt"

@@ -1,6 +1,7 @@
 #include "report.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <fstream>
 #include <map>
@@ -38,15 +39,24 @@ const Row* find_etcd(const std::vector<Row>& rows, const Row& ours) {
   return nullptr;
 }
 
+// Ops/s, and the range over the runs when there were several.
+std::string throughput_cell(const Row& row) {
+  if (row.runs <= 1) {
+    return fmt::format("{:.0f}", row.ops_per_s);
+  }
+  return fmt::format("{:.0f} ({:.0f}-{:.0f})", row.ops_per_s,
+                     row.ops_per_s_low, row.ops_per_s_high);
+}
+
 std::string table_line(const Row& ours, const Row* etcd) {
   const double cpu_us_per_op =
       ours.ops > 0 ? ours.node_cpu_s * 1e6 / static_cast<double>(ours.ops) : 0;
   const double loadgen_share =
       ours.window_s > 0 ? 100 * ours.loadgen_cpu_s / ours.window_s : 0;
   std::string line = fmt::format(
-      "| {} | {} | {} | {:.0f} | {:.2f} | {:.2f} | {:.2f} | {:.2f} | {:.0f} | "
+      "| {} | {} | {} | {} | {:.2f} | {:.2f} | {:.2f} | {:.2f} | {:.0f} | "
       "{:.0f}% | {:.1f} | {} |",
-      ours.durability, ours.value_bytes, ours.clients, ours.ops_per_s,
+      ours.durability, ours.value_bytes, ours.clients, throughput_cell(ours),
       ms(ours.p50_us), ms(ours.p99_us), ms(ours.p999_us), ms(ours.max_us),
       cpu_us_per_op, loadgen_share, ours.leader_peak_rss_kib / 1024.0,
       ours.errors);
@@ -55,8 +65,8 @@ std::string table_line(const Row& ours, const Row* etcd) {
   }
   const double ratio =
       etcd->ops_per_s > 0 ? ours.ops_per_s / etcd->ops_per_s : 0;
-  return line + fmt::format(" {:.0f} | {:.2f} | {:.2f} | **{:.2f}** |\n",
-                            etcd->ops_per_s, ms(etcd->p50_us),
+  return line + fmt::format(" {} | {:.2f} | {:.2f} | **{:.2f}** |\n",
+                            throughput_cell(*etcd), ms(etcd->p50_us),
                             ms(etcd->p99_us), ratio);
 }
 
@@ -198,6 +208,18 @@ Row summarize(std::string system, std::string durability,
   return row;
 }
 
+Row median_run(std::vector<Row> runs) {
+  assert(!runs.empty());
+  std::sort(runs.begin(), runs.end(), [](const Row& a, const Row& b) {
+    return a.ops_per_s < b.ops_per_s;
+  });
+  Row median = runs[(runs.size() - 1) / 2];
+  median.runs = static_cast<int>(runs.size());
+  median.ops_per_s_low = runs.front().ops_per_s;
+  median.ops_per_s_high = runs.back().ops_per_s;
+  return median;
+}
+
 std::string format_progress(const Row& row) {
   return fmt::format(
       "{:<4} fsync {:<9} S={:<4} C={:<3} {:>8.0f} ops/s  p50 {:>7.2f} ms  "
@@ -214,18 +236,20 @@ void write_csv(const std::filesystem::path& path,
   std::ofstream out(path);
   out << "system,fsync,clients,value_bytes,window_s,ops,ops_per_s,p50_us,"
          "p90_us,p99_us,p999_us,max_us,errors,retries,redirects,reconnects,"
-         "node_cpu_s,node_cpu_us_per_op,loadgen_cpu_s,leader_peak_rss_kib\n";
+         "node_cpu_s,node_cpu_us_per_op,loadgen_cpu_s,leader_peak_rss_kib,"
+         "runs,ops_per_s_low,ops_per_s_high\n";
   for (const Row& row : rows) {
     const double per_op =
         row.ops > 0 ? row.node_cpu_s * 1e6 / static_cast<double>(row.ops) : 0;
     out << fmt::format(
         "{},{},{},{},{:.3f},{},{:.1f},{:.0f},{:.0f},{:.0f},{:.0f},{:.0f},{},"
-        "{},{},{},{:.2f},{:.1f},{:.2f},{}\n",
+        "{},{},{},{:.2f},{:.1f},{:.2f},{},{},{:.1f},{:.1f}\n",
         row.system, row.durability, row.clients, row.value_bytes,
         row.window_s, row.ops, row.ops_per_s, row.p50_us, row.p90_us,
         row.p99_us, row.p999_us, row.max_us, row.errors, row.retries,
         row.redirects, row.reconnects, row.node_cpu_s, per_op,
-        row.loadgen_cpu_s, row.leader_peak_rss_kib);
+        row.loadgen_cpu_s, row.leader_peak_rss_kib, row.runs,
+        row.ops_per_s_low, row.ops_per_s_high);
   }
   if (!out) {
     throw std::runtime_error("could not write " + path.string());

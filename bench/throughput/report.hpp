@@ -32,9 +32,18 @@ struct Row {
   double node_cpu_s = 0;     // the three members, inside the window
   double loadgen_cpu_s = 0;  // this process, inside the window
   long leader_peak_rss_kib = 0;
+  // With several runs of a point: how many, and their lowest and highest
+  // throughput (this row is the median run).
+  int runs = 1;
+  double ops_per_s_low = 0;
+  double ops_per_s_high = 0;
 
   bool fsync_on() const { return durability == "on"; }
 };
+
+// The run with the median throughput (the lower middle one of an even
+// count), with the count and the range of all of them filled in.
+Row median_run(std::vector<Row> runs);
 
 // Sorts `result.latencies_us` and fills a row from it.
 Row summarize(std::string system, std::string durability,

@@ -6,7 +6,8 @@
 # Builds the release raft_node and the benchmark in build/tprel, installs
 # etcd (Debian etcd-server) when it is missing, and writes
 # bench/throughput/results/throughput.{csv,md,svg,png}. Extra flags go to
-# the benchmark, e.g. --duration 2 --clients 1,128.
+# the benchmark, e.g. --duration 2 --clients 1,128 --repeat 1. Each point
+# runs 3 times on fresh clusters and the median run is reported.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -31,6 +32,6 @@ cd "$root"
 "$build/bench/throughput/throughput" \
   --raft-node "$build/src/apps/raft_node" \
   --etcd "$(command -v etcd || echo /usr/bin/etcd)" \
-  --duration 5 --warmup 1 \
+  --duration 5 --warmup 1 --repeat 3 \
   --out bench/throughput/results "$@" 2>&1 |
   tee "$results/throughput.log"
