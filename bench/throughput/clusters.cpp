@@ -118,8 +118,8 @@ ClusterBase::~ClusterBase() {
     std::error_code ignored;
     std::filesystem::remove_all(dir, ignored);
   }
-  // Whatever this cluster left for the kernel to write back (etcd leaves
-  // a lot: its database is not fsynced file by file) is written now, not
+  // What is left for the kernel to write after the members and their
+  // data directories are gone (metadata, freed blocks) is written now, not
   // during the next point's measurement.
   ::sync();
 }

@@ -161,8 +161,15 @@ asio::awaitable<bool> raft_connect(Shared& shared, RaftSlot& slot) {
     co_return false;
   }
   slot.socket.set_option(tcp::no_delay(true), ec);
-  // Requests are written without waiting when the socket takes them.
+  // Requests are written without waiting when the socket takes them; a
+  // socket that cannot be made non-blocking would stall every client.
   slot.socket.non_blocking(true, ec);
+  if (ec) {
+    slot.close();
+    ++shared.result.reconnects;
+    co_await pause(reconnect_pause);
+    co_return false;
+  }
   slot.connected = true;
   co_return true;
 }
@@ -200,7 +207,8 @@ Outcome classify_failure(Shared& shared, RaftSlot& slot,
 // so that more of the machine is left to the cluster.
 asio::awaitable<bool> raft_write(RaftSlot& slot) {
   boost::system::error_code ec;
-  const std::size_t written = slot.socket.write_some(asio::buffer(slot.out), ec);
+  const std::size_t written =
+      slot.socket.write_some(asio::buffer(slot.out), ec);
   if (ec && ec != asio::error::would_block) {
     co_return false;
   }
@@ -213,7 +221,8 @@ asio::awaitable<bool> raft_write(RaftSlot& slot) {
 }
 
 // The next line the server sent, without its newline; it stays valid until
-// the next call. Nothing if the connection failed or the line is too long.
+// the next call. Nothing if the connection failed, or if more than
+// max_reply_bytes (plus one read) arrived without a newline.
 asio::awaitable<std::optional<std::string_view>> raft_read_line(
     RaftSlot& slot) {
   slot.in.erase(0, slot.taken);

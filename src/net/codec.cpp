@@ -722,7 +722,8 @@ std::size_t expected_bytes(const Frame& frame) {
 
 std::string encode_frame(const Frame& frame, std::string_view entries_json) {
   std::string line;
-  line.reserve(expected_bytes(frame) + entries_json.size());
+  line.reserve(entries_json.empty() ? expected_bytes(frame)
+                                    : 256 + entries_json.size());
   JsonWriter out(line);
   out.begin_object();
   out.key("type");

@@ -127,10 +127,11 @@ class JsonWriter {
       case '\t':
         out_.append("\\t", 2);
         return;
-      default:
+      default: {
         const char escape[] = {'\\', 'u', '0', '0', hex[byte >> 4],
                                hex[byte & 0xF]};
         out_.append(escape, sizeof escape);
+      }
     }
   }
 

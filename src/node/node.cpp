@@ -289,6 +289,9 @@ void Node::process_ready() {
   if (core_.role() != Role::leader && !pending_.empty()) {
     fail_pending_requests();
   }
+  if (core_.role() != Role::leader && !encoded_entries_.json.empty()) {
+    encoded_entries_ = EncodedEntries{};  // only a leader sends entries
+  }
 }
 
 void Node::on_write_done(const WriteDone& done) {

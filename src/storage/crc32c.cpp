@@ -38,7 +38,11 @@ __attribute__((target("sse4.2"))) std::uint32_t crc32c_sse42(
   return ~crc32;
 }
 
-const bool have_sse42 = __builtin_cpu_supports("sse4.2");
+// Runs during static initialization, so the CPU model is read first.
+const bool have_sse42 = [] {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("sse4.2") != 0;
+}();
 #endif
 
 }  // namespace
@@ -47,6 +51,14 @@ std::uint32_t crc32c_portable(std::string_view bytes) {
   Crc32c crc;
   crc.process_bytes(bytes.data(), bytes.size());
   return crc.checksum();
+}
+
+bool crc32c_uses_sse42() {
+#if defined(__x86_64__)
+  return have_sse42;
+#else
+  return false;
+#endif
 }
 
 std::uint32_t crc32c(std::string_view bytes) {

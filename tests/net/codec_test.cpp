@@ -266,7 +266,8 @@ BOOST_AUTO_TEST_CASE(encode_prints_what_boost_json_prints) {
 }
 
 BOOST_AUTO_TEST_CASE(entries_encoded_once_give_the_same_line) {
-  // A leader encodes a batch once for every follower it goes to.
+  // A leader encodes a batch once for every follower it goes to. Both sides
+  // write the entries the same way; this checks the splice around them.
   const Message append =
       message(append_with_entries({"{\"type\":\"put\"}", "\n\\", ""}));
   const auto& entries = std::get<AppendEntries>(append.body).entries;

@@ -21,6 +21,11 @@ BOOST_AUTO_TEST_CASE(the_check_value_of_123456789_is_e3069283) {
 }
 
 BOOST_AUTO_TEST_CASE(fast_and_portable_agree_at_every_length_and_offset) {
+  // Without SSE4.2 both sides are the table version and this proves
+  // nothing; say so rather than pass in silence.
+  if (!raft::storage::crc32c_uses_sse42()) {
+    BOOST_TEST_MESSAGE("no SSE4.2 on this CPU: only the table version runs");
+  }
   std::mt19937 random(7);
   std::string bytes(512, '\0');
   for (char& byte : bytes) {

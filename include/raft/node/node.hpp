@@ -157,6 +157,8 @@ class Node {
   // entries going to the next follower are not encoded again. Entries
   // first_index..last_index whose last has last_term are the same entries
   // wherever they are seen (Log Matching, §5.3), so these three name them.
+  // Holds one AppendEntries' worth (at most max_entries_per_append);
+  // emptied when the node stops leading.
   struct EncodedEntries {
     Index first_index = 0;
     Index last_index = 0;

@@ -10,6 +10,9 @@ namespace raft::storage {
 
 std::uint32_t crc32c(std::string_view bytes);
 
+// Whether crc32c() uses the crc32 instruction on this CPU.
+bool crc32c_uses_sse42();
+
 // The table-driven Boost.CRC version, whatever the CPU: the reference the
 // fast one is tested against.
 std::uint32_t crc32c_portable(std::string_view bytes);
