@@ -24,7 +24,15 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-command -v perf >/dev/null || apt-get install -y linux-perf
+# The same release build run.sh uses, built if missing or stale.
+cmake --preset release -B "$build" >/dev/null
+cmake --build "$build" -j2 --target raft_node throughput >/dev/null
+
+if ! command -v perf >/dev/null; then
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get install -y linux-perf
+fi
 
 "$build/bench/throughput/throughput" --raft-node "$build/src/apps/raft_node" \
   --systems raft --clients "$clients" --sizes "$size" --fsync on \

@@ -61,7 +61,7 @@ std::string table_line(const Row& ours, const Row* etcd) {
       cpu_us_per_op, loadgen_share, ours.leader_peak_rss_kib / 1024.0,
       ours.errors);
   if (etcd == nullptr) {
-    return line + " | | | | |\n";
+    return line + " | | | |\n";
   }
   const double ratio =
       etcd->ops_per_s > 0 ? ours.ops_per_s / etcd->ops_per_s : 0;

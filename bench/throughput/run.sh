@@ -27,11 +27,30 @@ fi
 cmake --preset release -B "$build" >/dev/null
 cmake --build "$build" -j2 --target raft_node throughput
 
-mkdir -p "$results"
+# The sweep's defaults, each only where the caller did not give its own
+# (the benchmark refuses a flag given twice).
+defaults=()
+for flag in duration:5 warmup:1 repeat:3 out:bench/throughput/results; do
+  name=${flag%%:*}
+  case " $* " in
+    *" --$name "* | *" --$name="*) ;;
+    *) defaults+=("--$name" "${flag#*:}") ;;
+  esac
+done
+
+# The console output goes beside the results, wherever --out puts them.
+out="$results"
+previous=""
+for arg in "$@"; do
+  [ "$previous" = "--out" ] && out="$arg"
+  case "$arg" in --out=*) out="${arg#--out=}" ;; esac
+  previous="$arg"
+done
+
+mkdir -p "$results" "$out"
 cd "$root"
 "$build/bench/throughput/throughput" \
   --raft-node "$build/src/apps/raft_node" \
   --etcd "$(command -v etcd || echo /usr/bin/etcd)" \
-  --duration 5 --warmup 1 --repeat 3 \
-  --out bench/throughput/results "$@" 2>&1 |
-  tee "$results/throughput.log"
+  "${defaults[@]}" "$@" 2>&1 |
+  tee "$out/throughput.log"
