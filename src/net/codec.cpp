@@ -48,14 +48,10 @@ void write_entries(JsonWriter& out, std::span<const LogEntry> entries) {
   out.begin_array();
   for (const LogEntry& entry : entries) {
     out.begin_object();
-    out.key("term");
-    out.number(entry.term);
-    out.key("index");
-    out.number(entry.index);
-    out.key("type");
-    out.string(entry_type_name(entry.type));
-    out.key("data");
-    out.string(entry.data);
+    out.number_field("term", entry.term);
+    out.number_field("index", entry.index);
+    out.string_field("type", entry_type_name(entry.type));
+    out.string_field("data", entry.data);
     out.end_object();
   }
   out.end_array();
@@ -68,53 +64,37 @@ struct BodyEncoder {
   std::string_view entries_json;
 
   void operator()(const RequestVote& rpc) const {
-    out.key("term");
-    out.number(rpc.term);
-    out.key("candidate_id");
-    out.number(rpc.candidate_id);
-    out.key("last_log_index");
-    out.number(rpc.last_log_index);
-    out.key("last_log_term");
-    out.number(rpc.last_log_term);
+    out.number_field("term", rpc.term);
+    out.number_field("candidate_id", rpc.candidate_id);
+    out.number_field("last_log_index", rpc.last_log_index);
+    out.number_field("last_log_term", rpc.last_log_term);
   }
 
   void operator()(const RequestVoteReply& rpc) const {
-    out.key("term");
-    out.number(rpc.term);
-    out.key("vote_granted");
-    out.boolean(rpc.vote_granted);
+    out.number_field("term", rpc.term);
+    out.boolean_field("vote_granted", rpc.vote_granted);
   }
 
   void operator()(const AppendEntries& rpc) const {
-    out.key("term");
-    out.number(rpc.term);
-    out.key("leader_id");
-    out.number(rpc.leader_id);
-    out.key("prev_log_index");
-    out.number(rpc.prev_log_index);
-    out.key("prev_log_term");
-    out.number(rpc.prev_log_term);
+    out.number_field("term", rpc.term);
+    out.number_field("leader_id", rpc.leader_id);
+    out.number_field("prev_log_index", rpc.prev_log_index);
+    out.number_field("prev_log_term", rpc.prev_log_term);
     out.key("entries");
     if (entries_json.empty()) {
       write_entries(out, rpc.entries);
     } else {
       out.raw(entries_json);
     }
-    out.key("leader_commit");
-    out.number(rpc.leader_commit);
+    out.number_field("leader_commit", rpc.leader_commit);
   }
 
   void operator()(const AppendEntriesReply& rpc) const {
-    out.key("term");
-    out.number(rpc.term);
-    out.key("success");
-    out.boolean(rpc.success);
-    out.key("match_index");
-    out.number(rpc.match_index);
-    out.key("conflict_term");
-    out.number(rpc.conflict_term);
-    out.key("conflict_index");
-    out.number(rpc.conflict_index);
+    out.number_field("term", rpc.term);
+    out.boolean_field("success", rpc.success);
+    out.number_field("match_index", rpc.match_index);
+    out.number_field("conflict_term", rpc.conflict_term);
+    out.number_field("conflict_index", rpc.conflict_index);
   }
 };
 
@@ -148,59 +128,41 @@ struct FrameEncoder {
   std::string_view entries_json;
 
   void operator()(const Message& message) const {
-    out.key("from");
-    out.number(message.from);
-    out.key("to");
-    out.number(message.to);
+    out.number_field("from", message.from);
+    out.number_field("to", message.to);
     std::visit(BodyEncoder{out, entries_json}, message.body);
   }
 
   void operator()(const StatusRequest&) const {}
 
   void operator()(const StatusReply& status) const {
-    out.key("id");
-    out.number(status.id);
-    out.key("role");
-    out.string(to_string(status.role));
-    out.key("term");
-    out.number(status.term);
-    out.key("leader_id");
-    out.number(status.leader_id);
-    out.key("commit_index");
-    out.number(status.commit_index);
-    out.key("last_applied");
-    out.number(status.last_applied);
-    out.key("last_log_index");
-    out.number(status.last_log_index);
+    out.number_field("id", status.id);
+    out.string_field("role", to_string(status.role));
+    out.number_field("term", status.term);
+    out.number_field("leader_id", status.leader_id);
+    out.number_field("commit_index", status.commit_index);
+    out.number_field("last_applied", status.last_applied);
+    out.number_field("last_log_index", status.last_log_index);
     out.key("peers");
     out.begin_array();
     for (const PeerProgress& peer : status.peers) {
       out.begin_object();
-      out.key("id");
-      out.number(peer.id);
-      out.key("match_index");
-      out.number(peer.match_index);
-      out.key("next_index");
-      out.number(peer.next_index);
+      out.number_field("id", peer.id);
+      out.number_field("match_index", peer.match_index);
+      out.number_field("next_index", peer.next_index);
       out.end_object();
     }
     out.end_array();
-    out.key("keys");
-    out.number(status.keys);
-    out.key("state_digest");
-    out.number(status.state_digest);
+    out.number_field("keys", status.keys);
+    out.number_field("state_digest", status.state_digest);
   }
 
   void operator()(const ClientRequest& request) const {
-    out.key("client_id");
-    out.string(request.client_id);
-    out.key("seq");
-    out.number(request.seq);
-    out.key("key");
-    out.string(request.key);
+    out.string_field("client_id", request.client_id);
+    out.number_field("seq", request.seq);
+    out.string_field("key", request.key);
     if (request.op == KvOp::put || request.op == KvOp::cas) {
-      out.key("value");
-      out.string(request.value);
+      out.string_field("value", request.value);
     }
     if (request.op == KvOp::cas) {
       out.key("expected");
@@ -209,25 +171,18 @@ struct FrameEncoder {
   }
 
   void operator()(const ClientReply& reply) const {
-    out.key("seq");
-    out.number(reply.seq);
-    out.key("ok");
-    out.boolean(reply.ok);
-    out.key("error");
-    out.string(reply.error);
-    out.key("message");
-    out.string(reply.message);
+    out.number_field("seq", reply.seq);
+    out.boolean_field("ok", reply.ok);
+    out.string_field("error", reply.error);
+    out.string_field("message", reply.message);
     out.key("value");
     write_optional_string(out, reply.value);
-    out.key("leader_id");
-    out.number(reply.leader_id);
-    out.key("leader_address");
-    out.string(reply.leader_address);
+    out.number_field("leader_id", reply.leader_id);
+    out.string_field("leader_address", reply.leader_address);
   }
 
   void operator()(const ErrorReply& error) const {
-    out.key("message");
-    out.string(error.message);
+    out.string_field("message", error.message);
   }
 };
 
@@ -726,8 +681,7 @@ std::string encode_frame(const Frame& frame, std::string_view entries_json) {
                                     : 256 + entries_json.size());
   JsonWriter out(line);
   out.begin_object();
-  out.key("type");
-  out.string(type_name(frame));
+  out.string_field("type", type_name(frame));
   std::visit(FrameEncoder{out, entries_json}, frame);
   out.end_object();
   return line;

@@ -65,6 +65,21 @@ class JsonWriter {
     need_comma_ = true;
   }
 
+  // A field and its value in one call. Named by kind, not overloaded: a
+  // string literal would otherwise convert to bool before string_view.
+  void number_field(std::string_view name, std::uint64_t value) {
+    key(name);
+    number(value);
+  }
+  void boolean_field(std::string_view name, bool value) {
+    key(name);
+    boolean(value);
+  }
+  void string_field(std::string_view name, std::string_view text) {
+    key(name);
+    string(text);
+  }
+
  private:
   void separate() {
     if (need_comma_) {
@@ -87,62 +102,43 @@ class JsonWriter {
   // characters. Other bytes, UTF-8 included, go out as they are. Runs of
   // plain bytes are copied in one append.
   void append_string(std::string_view text) {
+    static constexpr char hex[] = "0123456789abcdef";
     out_.push_back('"');
     const char* run = text.data();
     const char* const end = text.data() + text.size();
     for (const char* at = run; at != end; ++at) {
       const auto byte = static_cast<unsigned char>(*at);
-      if (!escape_table[byte]) {
+      const char escape = escapes[byte];
+      if (escape == 0) {
         continue;
       }
       out_.append(run, static_cast<std::size_t>(at - run));
-      append_escape(byte);
+      out_.push_back('\\');
+      out_.push_back(escape);
+      if (escape == 'u') {
+        const char code[] = {'0', '0', hex[byte >> 4], hex[byte & 0xF]};
+        out_.append(code, sizeof code);
+      }
       run = at + 1;
     }
     out_.append(run, static_cast<std::size_t>(end - run));
     out_.push_back('"');
   }
 
-  void append_escape(unsigned char byte) {
-    static constexpr char hex[] = "0123456789abcdef";
-    switch (byte) {
-      case '"':
-        out_.append("\\\"", 2);
-        return;
-      case '\\':
-        out_.append("\\\\", 2);
-        return;
-      case '\b':
-        out_.append("\\b", 2);
-        return;
-      case '\f':
-        out_.append("\\f", 2);
-        return;
-      case '\n':
-        out_.append("\\n", 2);
-        return;
-      case '\r':
-        out_.append("\\r", 2);
-        return;
-      case '\t':
-        out_.append("\\t", 2);
-        return;
-      default: {
-        const char escape[] = {'\\', 'u', '0', '0', hex[byte >> 4],
-                               hex[byte & 0xF]};
-        out_.append(escape, sizeof escape);
-      }
-    }
-  }
-
-  // Which bytes append_string() escapes.
-  static constexpr std::array<bool, 256> escape_table = [] {
-    std::array<bool, 256> table{};
+  // For each byte, the letter after the backslash that escapes it ('u' for
+  // \u00XX), or 0 for a byte written as it is.
+  static constexpr std::array<char, 256> escapes = [] {
+    std::array<char, 256> table{};
     for (int byte = 0; byte < 0x20; ++byte) {
-      table[byte] = true;
+      table[byte] = 'u';
     }
-    table['"'] = true;
-    table['\\'] = true;
+    table['"'] = '"';
+    table['\\'] = '\\';
+    table['\b'] = 'b';
+    table['\f'] = 'f';
+    table['\n'] = 'n';
+    table['\r'] = 'r';
+    table['\t'] = 't';
     return table;
   }();
 
