@@ -34,6 +34,7 @@ constexpr int max_polls = 10'000;
 
 std::filesystem::path make_dir(const std::filesystem::path& root,
                                const std::string& prefix) {
+  // mkdtemp's template: it replaces the six trailing X's with a unique name.
   std::string path = (root / (prefix + "-XXXXXX")).string();
   if (::mkdtemp(path.data()) == nullptr) {
     throw std::system_error(errno, std::generic_category(),

@@ -109,7 +109,7 @@ asio::awaitable<CloseReason> Connection::read_lines(LineHandler on_line) {
     std::memmove(buffer.data(), buffer.data() + line_start,
                  filled - line_start);
     filled -= line_start;
-    scanned -= std::min(scanned, line_start);
+    scanned -= line_start;  // the scan never stops before a line's start
     if (filled > max_line_bytes_) {
       close();
       co_return CloseReason::oversized_frame;
