@@ -698,6 +698,13 @@ std::string encode_entries(std::span<const LogEntry> entries) {
   return json;
 }
 
+bool fits_in_append_entries(std::string_view data) {
+  // Escaping at most sextuples a byte: only long data needs counting.
+  constexpr std::size_t room = max_frame_bytes - append_entries_overhead_bytes;
+  return data.size() <= (room - 2) / 6 ||
+         JsonWriter::string_bytes(data) <= room;
+}
+
 std::string encode_append_entries(const Message& message,
                                   std::string_view entries_json) {
   assert(std::holds_alternative<AppendEntries>(message.body));

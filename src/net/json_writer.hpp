@@ -58,6 +58,18 @@ class JsonWriter {
     need_comma_ = true;
   }
 
+  // How many bytes string(text) appends, quotes included.
+  static std::size_t string_bytes(std::string_view text) {
+    std::size_t bytes = 2 + text.size();
+    for (const char c : text) {
+      const auto byte = static_cast<unsigned char>(c);
+      if (const char escape = escapes[byte]; escape != 0) {
+        bytes += escape == 'u' ? 5 : 1;  // \u00XX or \n
+      }
+    }
+    return bytes;
+  }
+
   // A value that is already one complete JSON value, written as it is.
   void raw(std::string_view json) {
     separate();

@@ -47,9 +47,25 @@ void Node::on_client_request(net::Connection& connection,
     return;
   }
 
+  // A command that, escaped into an AppendEntries, would pass the frame
+  // limit could never be replicated: each follower would close the
+  // connection it came on, and the leader would lose its term retrying it.
+  std::string command = kv::encode_command(request);
+  if (!net::fits_in_append_entries(command)) {
+    net::ClientReply reply;
+    reply.seq = request.seq;
+    reply.error = kv::error_bad_request;
+    reply.message = fmt::format(
+        "the request is {} bytes as a log entry, too large to replicate "
+        "within the {}-byte frame limit; send a smaller value",
+        command.size(), net::max_frame_bytes);
+    connection.send(net::encode(reply));
+    return;
+  }
+
   // Answered once its entry is committed and applied (see apply()). A retry
   // still in flight is proposed again; the state machine applies it once.
-  const auto proposal = core_.propose(kv::encode_command(request));
+  const auto proposal = core_.propose(std::move(command));
   pending_[proposal->index] = PendingRequest{
       connection.weak_from_this(), std::move(request), proposal->term};
   pending_bytes_ += bytes;

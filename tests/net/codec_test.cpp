@@ -538,3 +538,36 @@ BOOST_AUTO_TEST_CASE(unknown_role_in_status_reply_is_rejected) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// fits_in_append_entries() agrees with the AppendEntries encode() writes,
+// with every number at its widest, at the boundary, for data whose bytes
+// take 1, 2 and 6 bytes escaped.
+BOOST_AUTO_TEST_CASE(fits_in_append_entries_matches_the_encoded_frame) {
+  constexpr std::uint64_t wide = std::numeric_limits<std::uint64_t>::max();
+  const auto frame_bytes = [&](const std::string& data) {
+    LogEntry entry{raft::max_term, wide, EntryType::command, data};
+    Message message{wide, wide,
+                    AppendEntries{raft::max_term, wide, wide, raft::max_term,
+                                  {entry}, wide}};
+    return raft::net::encode(message).size();
+  };
+  for (const char byte : {'a', '"', '\x01', '\n'}) {
+    BOOST_TEST_CONTEXT("byte " << static_cast<int>(byte)) {
+      // The longest run of `byte` that fits, by bisection.
+      std::size_t fits = 0;
+      std::size_t too_long = raft::net::max_frame_bytes + 1;
+      for (int step = 0; step < 64 && too_long - fits > 1; ++step) {
+        const std::size_t middle = fits + (too_long - fits) / 2;
+        if (raft::net::fits_in_append_entries(std::string(middle, byte))) {
+          fits = middle;
+        } else {
+          too_long = middle;
+        }
+      }
+      const std::string data(fits, byte);
+      BOOST_TEST(raft::net::fits_in_append_entries(data));
+      BOOST_TEST(!raft::net::fits_in_append_entries(data + byte));
+      BOOST_TEST(frame_bytes(data) <= raft::net::max_frame_bytes);
+    }
+  }
+}

@@ -29,6 +29,15 @@ std::string encode(const Frame& frame);
 // passes the text to encode_append_entries().
 std::string encode_entries(std::span<const LogEntry> entries);
 
+// Room an AppendEntries needs around the data of its one entry: its fields,
+// with every number at its widest.
+inline constexpr std::size_t append_entries_overhead_bytes = 1024;
+
+// True if an entry with `data` fits in an AppendEntries on its own, within
+// max_frame_bytes once its data is escaped as a JSON string. Data that does
+// not could never reach a follower: a leader must refuse to propose it.
+bool fits_in_append_entries(std::string_view data);
+
 // encode(message) for an AppendEntries whose entries are already encoded
 // as `entries_json`, which must be encode_entries() of exactly its entries
 // (the entries in `message` are not read again).
