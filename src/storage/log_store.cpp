@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <charconv>
 #include <optional>
@@ -27,6 +28,9 @@ constexpr std::size_t record_header_bytes = 8;
 constexpr std::size_t payload_fixed_bytes = 17;
 constexpr std::size_t segment_name_digits = 20;
 constexpr std::string_view segment_suffix = ".seg";
+
+// What zero_fill() writes from, one piece at a time.
+constexpr std::array<char, 64 * 1024> zeros{};
 
 // Not yet: the log always starts at index 1; snapshots will shift this.
 std::size_t position_of(Index index) { return index - 1; }
@@ -174,9 +178,21 @@ bool valid_frame_after(std::string_view file, std::uint64_t from_bytes) {
       record_header_bytes + payload_fixed_bytes;
   for (std::uint64_t at = from_bytes; at + min_record_bytes <= file.size();
        ++at) {
+    // A record's length field is at least payload_fixed_bytes, so one of
+    // its four bytes is nonzero: the zero-fill is skipped, not scanned.
+    const std::size_t nonzero = file.find_first_not_of('\0', at);
+    if (nonzero == std::string_view::npos) return false;
+    if (nonzero > at + 3) {
+      at = nonzero - 3;
+      if (at + min_record_bytes > file.size()) return false;
+    }
     if (read_frame(file, at).problem == nullptr) return true;
   }
   return false;
+}
+
+bool all_zero(std::string_view bytes) {
+  return bytes.find_first_not_of('\0') == std::string_view::npos;
 }
 
 // A payload whose checksum matched; nothing when its type is unknown.
@@ -219,8 +235,11 @@ std::string read_segment(const std::filesystem::path& path,
 // ---- recovery ------------------------------------------------------------
 
 LogStore::LogStore(std::filesystem::path dir,
-                   std::uint64_t segment_size_bytes)
-    : dir_(std::move(dir)), segment_size_bytes_(segment_size_bytes) {
+                   std::uint64_t segment_size_bytes,
+                   std::uint64_t zero_fill_bytes)
+    : dir_(std::move(dir)),
+      segment_size_bytes_(segment_size_bytes),
+      zero_fill_bytes_(zero_fill_bytes) {
   if (segment_size_bytes_ == 0) {
     throw std::invalid_argument("log segment size must be positive");
   }
@@ -240,7 +259,7 @@ void LogStore::recover() {
     const std::optional<Index> first_index =
         parse_segment_file_name(item.path().filename().string());
     if (!first_index) continue;
-    segments_.push_back(Segment{*first_index, item.path(), 0});
+    segments_.push_back(Segment{*first_index, item.path(), 0, 0});
   }
   std::sort(segments_.begin(), segments_.end(),
             [](const Segment& a, const Segment& b) {
@@ -273,6 +292,12 @@ void LogStore::recover_segment(std::size_t segment, bool is_last) {
   while (offset_bytes < file.size()) {
     const Frame frame = read_frame(file, offset_bytes);
     if (frame.problem != nullptr) {
+      // Zero-filled ahead of the records: the end of the log, kept for the
+      // appends to come. Roll cuts a segment's zeros before the next one
+      // exists, so only the last segment may have them.
+      if (is_last && all_zero(std::string_view(file).substr(offset_bytes))) {
+        break;
+      }
       if (!is_last) {
         throw_damage(current.path, offset_bytes,
                      std::string(frame.problem) +
@@ -283,7 +308,10 @@ void LogStore::recover_segment(std::size_t segment, bool is_last) {
                      std::string(frame.problem) +
                          ", with valid records after it");
       }
-      cut_torn_tail(current, offset_bytes, file.size());
+      // Zeros after the garbage are the zero-fill, not part of the tear.
+      const std::uint64_t torn_bytes =
+          file.find_last_not_of('\0') + 1 - offset_bytes;
+      cut_torn_tail(current, offset_bytes, torn_bytes);
       return;
     }
 
@@ -293,6 +321,7 @@ void LogStore::recover_segment(std::size_t segment, bool is_last) {
     offset_bytes = frame.end_bytes;
   }
   current.size_bytes = offset_bytes;
+  current.file_bytes = file.size();
 }
 
 void LogStore::accept_recovered(const LogEntry& entry, const Segment& segment,
@@ -315,7 +344,7 @@ void LogStore::accept_recovered(const LogEntry& entry, const Segment& segment,
 }
 
 void LogStore::cut_torn_tail(Segment& segment, std::uint64_t offset_bytes,
-                             std::uint64_t file_size_bytes) {
+                             std::uint64_t torn_bytes) {
   Fd fd(::open(segment.path.c_str(), O_WRONLY | O_CLOEXEC));
   if (fd.get() < 0) throw_errno("cannot open", segment.path);
 
@@ -327,7 +356,8 @@ void LogStore::cut_torn_tail(Segment& segment, std::uint64_t offset_bytes,
   if (::fdatasync(fd.get()) != 0) throw_errno("cannot fsync", segment.path);
 
   segment.size_bytes = offset_bytes;
-  torn_tail_bytes_ = file_size_bytes - offset_bytes;
+  segment.file_bytes = offset_bytes;
+  torn_tail_bytes_ = torn_bytes;
 }
 
 // ---- writing -------------------------------------------------------------
@@ -384,13 +414,7 @@ void LogStore::cut_suffix(Index first_cut) {
 
   // Durable before anything new is written: otherwise a crash could keep
   // the new records and lose the cut, leaving old records after new ones.
-  Segment& segment = segments_[at.segment];
-  if (::ftruncate(tail_fd_, static_cast<off_t>(at.offset_bytes)) != 0) {
-    throw_errno("cannot truncate", segment.path);
-  }
-  if (::fdatasync(tail_fd_) != 0) throw_errno("cannot fsync", segment.path);
-  segment.size_bytes = at.offset_bytes;
-  tail_unsynced_ = false;
+  cut_tail_file(at.offset_bytes);
 
   terms_.resize(position);
   locations_.resize(position);
@@ -442,13 +466,50 @@ void LogStore::flush(std::string& pending) {
   Segment& tail = segments_.back();
   pwrite_all(tail_fd_, pending, tail.size_bytes, tail.path);
   tail.size_bytes += pending.size();
+  tail.file_bytes = std::max(tail.file_bytes, tail.size_bytes);
   tail_unsynced_ = true;
   pending.clear();
+
+  if (tail.file_bytes == tail.size_bytes) zero_fill(tail.size_bytes);
+}
+
+void LogStore::zero_fill(std::uint64_t end_bytes) {
+  if (zero_fill_bytes_ == 0) return;
+
+  // To the next multiple of the chunk, short of the size limit: once past
+  // it the segment takes no more records.
+  Segment& tail = segments_.back();
+  const std::uint64_t target_bytes = std::min(
+      (end_bytes / zero_fill_bytes_ + 1) * zero_fill_bytes_,
+      segment_size_bytes_);
+  while (tail.file_bytes < target_bytes) {
+    const std::uint64_t piece_bytes =
+        std::min<std::uint64_t>(zeros.size(), target_bytes - tail.file_bytes);
+    pwrite_all(tail_fd_, std::string_view(zeros.data(), piece_bytes),
+               tail.file_bytes, tail.path);
+    tail.file_bytes += piece_bytes;
+  }
+}
+
+void LogStore::cut_tail_file(std::uint64_t size_bytes) {
+  Segment& tail = segments_.back();
+  if (::ftruncate(tail_fd_, static_cast<off_t>(size_bytes)) != 0) {
+    throw_errno("cannot truncate", tail.path);
+  }
+  if (::fdatasync(tail_fd_) != 0) throw_errno("cannot fsync", tail.path);
+  tail.size_bytes = size_bytes;
+  tail.file_bytes = size_bytes;
+  tail_unsynced_ = false;
 }
 
 void LogStore::roll(Index first_index) {
-  // A finished segment is made durable (with its directory entry) before
-  // the next one exists, so that only the last segment can have a torn tail.
+  // A finished segment is made durable (with its directory entry) and cut
+  // back to its records before the next one exists, so that only the last
+  // segment can have a torn tail or zeros.
+  if (!segments_.empty() &&
+      segments_.back().file_bytes > segments_.back().size_bytes) {
+    cut_tail_file(segments_.back().size_bytes);
+  }
   sync();
   close_tail();
 
@@ -456,7 +517,7 @@ void LogStore::roll(Index first_index) {
   tail_fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
                     0644);
   if (tail_fd_ < 0) throw_errno("cannot create", path);
-  segments_.push_back(Segment{first_index, path, 0});
+  segments_.push_back(Segment{first_index, path, 0, 0});
   dir_unsynced_ = true;
 }
 

@@ -77,12 +77,22 @@ std::vector<fs::path> segment_files(const fs::path& dir) {
 
 std::string read_bytes(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
+  std::string bytes(fs::file_size(path), '\0');
+  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  return bytes;
 }
 
 void write_bytes(const fs::path& path, const std::string& bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << bytes;
+}
+
+// The bytes of a segment's records: its file without the zeros that fill it
+// ahead of them. Every record these tests write ends in a nonzero byte.
+std::uint64_t used_bytes(const fs::path& path) {
+  const std::string bytes = read_bytes(path);
+  const std::size_t last = bytes.find_last_not_of('\0');
+  return last == std::string::npos ? 0 : last + 1;
 }
 
 void flip_byte(const fs::path& path, std::uint64_t offset_bytes) {
@@ -182,7 +192,7 @@ BOOST_AUTO_TEST_CASE(torn_tail_cut_at_every_byte_of_the_last_record) {
   const std::vector<LogEntry> written = entries(1, 5, 1);
   make_log(original.path(), written);
   const fs::path segment = segment_files(original.path()).front();
-  const std::uint64_t size_bytes = fs::file_size(segment);
+  const std::uint64_t size_bytes = used_bytes(segment);
   const std::uint64_t last_start_bytes =
       size_bytes - record_bytes(written.back());
 
@@ -192,8 +202,11 @@ BOOST_AUTO_TEST_CASE(torn_tail_cut_at_every_byte_of_the_last_record) {
       fs::copy(original.path(), copy.path());
       fs::resize_file(copy.path() / segment.filename(), cut);
 
+      // The tear counts up to its last nonzero byte (the term's high
+      // bytes are zeros).
+      const fs::path cut_file = copy.path() / segment.filename();
       BOOST_TEST(LogStore(copy.path()).torn_tail_bytes() ==
-                 cut - last_start_bytes);
+                 used_bytes(cut_file) - last_start_bytes);
       check_recovers_without_last(copy.path(), written, last_start_bytes);
     }
   }
@@ -204,7 +217,7 @@ BOOST_AUTO_TEST_CASE(torn_tail_with_any_byte_of_the_last_record_flipped) {
   const std::vector<LogEntry> written = entries(1, 5, 1);
   make_log(original.path(), written);
   const fs::path segment = segment_files(original.path()).front();
-  const std::uint64_t size_bytes = fs::file_size(segment);
+  const std::uint64_t size_bytes = used_bytes(segment);
   const std::uint64_t last_start_bytes =
       size_bytes - record_bytes(written.back());
 
@@ -361,8 +374,7 @@ BOOST_AUTO_TEST_CASE(conflict_truncation_survives_reopen) {
   // Nothing of the cut entries is left behind the new ones.
   std::uint64_t expected_bytes = 0;
   for (const LogEntry& kept : expected) expected_bytes += record_bytes(kept);
-  BOOST_TEST(fs::file_size(segment_files(dir.path()).front()) ==
-             expected_bytes);
+  BOOST_TEST(used_bytes(segment_files(dir.path()).front()) == expected_bytes);
 }
 
 BOOST_AUTO_TEST_CASE(truncation_without_a_sync_in_between_survives_reopen) {
@@ -418,6 +430,118 @@ BOOST_AUTO_TEST_CASE(segments_roll_and_truncation_across_them_survives) {
   for (const LogEntry& added : entries(7, 20, 3)) expected.push_back(added);
   BOOST_TEST((reopen(dir.path()) == expected));
   BOOST_TEST(segment_files(dir.path()).size() == 7U);
+}
+
+// Zero-filling ahead of the records (log_store.hpp): the fsync after an
+// append then writes data only, and recovery must read the zeros as the end
+// of the log, neither a torn tail nor damage.
+BOOST_AUTO_TEST_CASE(zeros_ahead_of_the_records_read_as_the_logs_end) {
+  TempDir dir;
+  const std::vector<LogEntry> written = entries(1, 5, 1);
+  make_log(dir.path(), written);
+  const fs::path segment = segment_files(dir.path()).front();
+  std::uint64_t records_bytes = 0;
+  for (const LogEntry& kept : written) records_bytes += record_bytes(kept);
+  BOOST_TEST(used_bytes(segment) == records_bytes);
+  BOOST_TEST(fs::file_size(segment) == raft::storage::default_zero_fill_bytes);
+
+  {
+    LogStore store(dir.path());
+    BOOST_TEST((store.recovered() == written));
+    BOOST_TEST(store.torn_tail_bytes() == 0U);
+    // The zeros are kept for the appends to come.
+    BOOST_TEST(fs::file_size(segment) ==
+               raft::storage::default_zero_fill_bytes);
+    store.write(entries(6, 8, 2));
+    store.sync();
+  }
+
+  std::vector<LogEntry> expected = written;
+  for (const LogEntry& added : entries(6, 8, 2)) expected.push_back(added);
+  BOOST_TEST((reopen(dir.path()) == expected));
+  BOOST_TEST(fs::file_size(segment) == raft::storage::default_zero_fill_bytes);
+}
+
+BOOST_AUTO_TEST_CASE(a_crash_part_way_through_zero_filling_loses_nothing) {
+  TempDir dir;
+  const std::vector<LogEntry> written = entries(1, 5, 1);
+  make_log(dir.path(), written);
+  const fs::path segment = segment_files(dir.path()).front();
+  fs::resize_file(segment, used_bytes(segment) + 100);
+
+  LogStore store(dir.path());
+  BOOST_TEST((store.recovered() == written));
+  BOOST_TEST(store.torn_tail_bytes() == 0U);
+}
+
+BOOST_AUTO_TEST_CASE(garbage_among_the_zeros_is_cut_as_a_torn_tail) {
+  TempDir dir;
+  const std::vector<LogEntry> written = entries(1, 5, 1);
+  make_log(dir.path(), written);
+  const fs::path segment = segment_files(dir.path()).front();
+  const std::uint64_t records_bytes = used_bytes(segment);
+
+  // Half a record written into the zeros before a crash.
+  std::string bytes = read_bytes(segment);
+  bytes.replace(records_bytes, 3, "\x1e\x07\x09");
+  write_bytes(segment, bytes);
+
+  {
+    LogStore store(dir.path());
+    BOOST_TEST((store.recovered() == written));
+    BOOST_TEST(store.torn_tail_bytes() == 3U);
+    BOOST_TEST(fs::file_size(segment) == records_bytes);
+    store.write(entries(6, 6, 1));
+    store.sync();
+  }
+  BOOST_TEST((reopen(dir.path()) == entries(1, 6, 1)));
+}
+
+BOOST_AUTO_TEST_CASE(finished_segments_are_cut_back_to_their_records) {
+  TempDir dir;
+  // 512-byte segments zero-filled 128 bytes at a time: "entry-N" records
+  // are 32 to 34 bytes, so both limits are crossed many times.
+  constexpr std::uint64_t segment_size_bytes = 512;
+  constexpr std::uint64_t zero_fill_bytes = 128;
+  {
+    LogStore store(dir.path(), segment_size_bytes, zero_fill_bytes);
+    for (Index index = 1; index <= 60; ++index) {
+      store.write(entries(index, index, 1));
+      if (index % 7 == 0) store.sync();
+    }
+    store.sync();
+  }
+
+  const std::vector<fs::path> segments = segment_files(dir.path());
+  BOOST_TEST(segments.size() == 4U);
+  for (std::size_t at = 0; at + 1 < segments.size(); ++at) {
+    BOOST_TEST_CONTEXT("segment " << segments[at].filename()) {
+      BOOST_TEST(fs::file_size(segments[at]) == used_bytes(segments[at]));
+    }
+  }
+  const fs::path last = segments.back();
+  BOOST_TEST(fs::file_size(last) > used_bytes(last));
+  BOOST_TEST(fs::file_size(last) % zero_fill_bytes == 0U);
+  BOOST_TEST((reopen(dir.path()) == entries(1, 60, 1)));
+
+  // Zeros after the records of a segment that is not the last are damage:
+  // no write of this store leaves them there.
+  std::string first = read_bytes(segments.front());
+  first.append(40, '\0');
+  write_bytes(segments.front(), first);
+  check_refused(dir.path(), segments.front());
+}
+
+BOOST_AUTO_TEST_CASE(zero_filling_off_grows_the_file_with_each_append) {
+  TempDir dir;
+  {
+    LogStore store(dir.path(), raft::storage::default_segment_size_bytes, 0);
+    store.write(entries(1, 5, 1));
+    store.sync();
+  }
+  const fs::path segment = segment_files(dir.path()).front();
+  BOOST_TEST(fs::file_size(segment) == used_bytes(segment));
+  BOOST_TEST((reopen(dir.path()) == entries(1, 5, 1)));
 }
 
 BOOST_AUTO_TEST_CASE(empty_and_binary_data_round_trip) {
