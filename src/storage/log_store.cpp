@@ -170,10 +170,11 @@ Frame read_frame(std::string_view file, std::uint64_t offset_bytes) {
   return {payload, offset_bytes + record_header_bytes + length, nullptr};
 }
 
-// Whether any offset from `from_bytes` on starts a well-framed record. This
-// is what tells a torn tail (garbage to the end) from damage in the middle
-// (good data follows), whichever header byte the damage hit.
-bool valid_frame_after(std::string_view file, std::uint64_t from_bytes) {
+// The first offset from `from_bytes` on that starts a well-framed record.
+// This is what tells a torn tail (garbage to the end) from damage in the
+// middle (good data follows), whichever header byte the damage hit.
+std::optional<std::uint64_t> first_valid_frame(std::string_view file,
+                                               std::uint64_t from_bytes) {
   const std::uint64_t min_record_bytes =
       record_header_bytes + payload_fixed_bytes;
   for (std::uint64_t at = from_bytes; at + min_record_bytes <= file.size();
@@ -181,18 +182,47 @@ bool valid_frame_after(std::string_view file, std::uint64_t from_bytes) {
     // A record's length field is at least payload_fixed_bytes, so one of
     // its four bytes is nonzero: the zero-fill is skipped, not scanned.
     const std::size_t nonzero = file.find_first_not_of('\0', at);
-    if (nonzero == std::string_view::npos) return false;
+    if (nonzero == std::string_view::npos) return std::nullopt;
     if (nonzero > at + 3) {
       at = nonzero - 3;
-      if (at + min_record_bytes > file.size()) return false;
+      if (at + min_record_bytes > file.size()) return std::nullopt;
     }
-    if (read_frame(file, at).problem == nullptr) return true;
+    if (read_frame(file, at).problem == nullptr) return at;
   }
-  return false;
+  return std::nullopt;
 }
 
 bool all_zero(std::string_view bytes) {
   return bytes.find_first_not_of('\0') == std::string_view::npos;
+}
+
+// The unit a disk writes whole: a crash leaves each sector old or new.
+constexpr std::uint64_t sector_bytes = 512;
+
+// Whether the bad record at `offset_bytes` of the last segment, followed
+// by a valid one at `next_bytes`, is a write that reached the disk only in
+// part. Records go into zeros written ahead of them, and the sectors of
+// one write may land in any order before its fsync returns, so a sector
+// that never landed leaves the record's share of it reading as zeros. The
+// records after it were written later and synced no sooner, so none of
+// them was acknowledged either. A length field with zeros where its bytes
+// did not land reads no larger than the real one, so a record that claims
+// to run past the next valid one is damaged, not torn. (A damaged record
+// whose share of some sector is all zero bytes reads as torn, and is cut.)
+bool partly_written(std::string_view file, std::uint64_t offset_bytes,
+                    std::uint64_t next_bytes) {
+  const std::uint64_t end_bytes =
+      offset_bytes + record_header_bytes + get_le(file, offset_bytes, 4);
+  if (end_bytes > next_bytes) return false;
+
+  std::uint64_t from_bytes = offset_bytes;
+  while (from_bytes < end_bytes) {
+    const std::uint64_t to_bytes =
+        std::min(end_bytes, (from_bytes / sector_bytes + 1) * sector_bytes);
+    if (all_zero(file.substr(from_bytes, to_bytes - from_bytes))) return true;
+    from_bytes = to_bytes;
+  }
+  return false;
 }
 
 // A payload whose checksum matched; nothing when its type is unknown.
@@ -270,7 +300,11 @@ void LogStore::recover() {
     recover_segment(segment, segment + 1 == segments_.size());
   }
 
+  // What was read may have been only in the page cache (the last run
+  // crashed before its fsync): make it durable before anyone relies on it.
   open_tail();
+  tail_unsynced_ = tail_fd_ >= 0;
+  sync();
 }
 
 void LogStore::recover_segment(std::size_t segment, bool is_last) {
@@ -295,15 +329,18 @@ void LogStore::recover_segment(std::size_t segment, bool is_last) {
       // Zero-filled ahead of the records: the end of the log, kept for the
       // appends to come. Roll cuts a segment's zeros before the next one
       // exists, so only the last segment may have them.
-      if (is_last && all_zero(std::string_view(file).substr(offset_bytes))) {
-        break;
-      }
+      const bool zeros_to_end =
+          all_zero(std::string_view(file).substr(offset_bytes));
+      if (is_last && zeros_to_end) break;
       if (!is_last) {
         throw_damage(current.path, offset_bytes,
-                     std::string(frame.problem) +
+                     std::string(zeros_to_end ? "zeros after the records"
+                                              : frame.problem) +
                          ", in a segment that is not the last");
       }
-      if (valid_frame_after(file, offset_bytes + 1)) {
+      const std::optional<std::uint64_t> next_bytes =
+          first_valid_frame(file, offset_bytes + 1);
+      if (next_bytes && !partly_written(file, offset_bytes, *next_bytes)) {
         throw_damage(current.path, offset_bytes,
                      std::string(frame.problem) +
                          ", with valid records after it");

@@ -203,10 +203,10 @@ BOOST_AUTO_TEST_CASE(torn_tail_cut_at_every_byte_of_the_last_record) {
       fs::resize_file(copy.path() / segment.filename(), cut);
 
       // The tear counts up to its last nonzero byte (the term's high
-      // bytes are zeros).
-      const fs::path cut_file = copy.path() / segment.filename();
-      BOOST_TEST(LogStore(copy.path()).torn_tail_bytes() ==
-                 used_bytes(cut_file) - last_start_bytes);
+      // bytes are zeros). Worked out before opening, which cuts it.
+      const std::uint64_t torn_bytes =
+          used_bytes(copy.path() / segment.filename()) - last_start_bytes;
+      BOOST_TEST(LogStore(copy.path()).torn_tail_bytes() == torn_bytes);
       check_recovers_without_last(copy.path(), written, last_start_bytes);
     }
   }
@@ -467,11 +467,77 @@ BOOST_AUTO_TEST_CASE(a_crash_part_way_through_zero_filling_loses_nothing) {
   const std::vector<LogEntry> written = entries(1, 5, 1);
   make_log(dir.path(), written);
   const fs::path segment = segment_files(dir.path()).front();
-  fs::resize_file(segment, used_bytes(segment) + 100);
+  const std::uint64_t file_bytes = used_bytes(segment) + 100;
+  fs::resize_file(segment, file_bytes);
 
   LogStore store(dir.path());
   BOOST_TEST((store.recovered() == written));
   BOOST_TEST(store.torn_tail_bytes() == 0U);
+  // The zeros are the log's end, kept as they are, not a tear to cut.
+  BOOST_TEST(fs::file_size(segment) == file_bytes);
+}
+
+// Power lost during the fsync of a batch: the sectors of that write landed
+// in any order, so one that did not land reads as the zeros written ahead
+// of it, with records of the same batch after it. Nothing from that record
+// on was acknowledged; recovery cuts it as a torn tail instead of refusing
+// to start.
+BOOST_AUTO_TEST_CASE(a_sector_of_an_unsynced_write_that_did_not_land) {
+  TempDir original;
+  const std::vector<LogEntry> synced = entries(1, 5, 1);
+  std::vector<LogEntry> unsynced;
+  for (Index index = 6; index <= 40; ++index) {
+    unsynced.push_back(entry(index, 1, std::string(100, 'v')));
+  }
+  {
+    LogStore store(original.path());
+    store.write(synced);
+    store.sync();
+    store.write(unsynced);  // left in the page cache, as a crash would
+  }
+  const fs::path segment = segment_files(original.path()).front();
+
+  std::vector<std::uint64_t> starts;  // of every record, and the end
+  std::uint64_t offset_bytes = 0;
+  for (const LogEntry& kept : synced) {
+    starts.push_back(offset_bytes);
+    offset_bytes += record_bytes(kept);
+  }
+  for (const LogEntry& lost : unsynced) {
+    starts.push_back(offset_bytes);
+    offset_bytes += record_bytes(lost);
+  }
+  starts.push_back(offset_bytes);
+
+  for (std::uint64_t sector = 1; sector * 512 < starts.back(); ++sector) {
+    BOOST_TEST_CONTEXT("sector " << sector << " did not land") {
+      TempDir copy;
+      fs::copy(original.path(), copy.path());
+      const fs::path file = copy.path() / segment.filename();
+      std::string bytes = read_bytes(file);
+      bytes.replace(sector * 512, 512, std::string(512, '\0'));
+      write_bytes(file, bytes);
+
+      // The first record with a byte in that sector, and all after it, go.
+      std::size_t torn = 0;
+      while (starts[torn + 1] <= sector * 512) ++torn;
+      const std::vector<LogEntry> kept(unsynced.begin(),
+                                       unsynced.begin() + (torn - 5));
+      std::vector<LogEntry> expected = synced;
+      expected.insert(expected.end(), kept.begin(), kept.end());
+      {
+        LogStore store(copy.path());
+        BOOST_TEST((store.recovered() == expected));
+        BOOST_TEST(store.torn_tail_bytes() ==
+                   bytes.find_last_not_of('\0') + 1 - starts[torn]);
+        BOOST_TEST(fs::file_size(file) == starts[torn]);
+        store.write(std::vector{entry(torn + 1, 2, "after")});
+        store.sync();
+      }
+      expected.push_back(entry(torn + 1, 2, "after"));
+      BOOST_TEST((reopen(copy.path()) == expected));
+    }
+  }
 }
 
 BOOST_AUTO_TEST_CASE(garbage_among_the_zeros_is_cut_as_a_torn_tail) {
@@ -523,6 +589,22 @@ BOOST_AUTO_TEST_CASE(finished_segments_are_cut_back_to_their_records) {
   BOOST_TEST(fs::file_size(last) > used_bytes(last));
   BOOST_TEST(fs::file_size(last) % zero_fill_bytes == 0U);
   BOOST_TEST((reopen(dir.path()) == entries(1, 60, 1)));
+
+  // A store reopened with a smaller segment size finds the last segment
+  // zero-filled past that size, and cuts it back before starting the next.
+  {
+    TempDir shrunk;
+    make_log(shrunk.path(), entries(1, 5, 1));
+    {
+      LogStore store(shrunk.path(), segment_size_bytes, zero_fill_bytes);
+      store.write(entries(6, 30, 1));
+      store.sync();
+    }
+    const std::vector<fs::path> files = segment_files(shrunk.path());
+    BOOST_TEST(files.size() >= 2U);
+    BOOST_TEST(fs::file_size(files.front()) == used_bytes(files.front()));
+    BOOST_TEST((reopen(shrunk.path()) == entries(1, 30, 1)));
+  }
 
   // Zeros after the records of a segment that is not the last are damage:
   // no write of this store leaves them there.

@@ -16,7 +16,11 @@
 // file system's journal, which on ext4 costs about a third more per fsync.
 // Recovery reads an all-zero rest of the last segment as the log's end. A
 // segment is cut back to its records before the next one is started, so
-// only the last segment ever holds zeros past its records.
+// only the last segment ever holds zeros past its records. Writing into
+// zeros has a cost: the sectors of an unsynced write can land in any order
+// when the power fails, so a bad record of the last segment whose share of
+// some sector reads all zeros is a torn write even with valid records after
+// it (they were written later, and synced no sooner).
 #pragma once
 
 #include <cstddef>
@@ -48,11 +52,14 @@ class LogStore {
  public:
   // Opens (creating `dir` durably if needed) and recovers the log. A torn
   // tail (a partial or bad last record of the last segment, with no valid
-  // record after it) is cut off at the last good record, and the truncation
-  // fsynced. Damage anywhere else (a bad record followed by valid data, a
-  // bad record in an earlier segment, an index gap, a term going down) throws
-  // StorageError naming the file and byte offset. Zeros after the last
-  // segment's records are not a torn tail: they are left for later appends.
+  // record after it, or a partly landed one as above) is cut off at the
+  // last good record, and the truncation fsynced. Damage anywhere else (a
+  // bad record followed by valid data, a bad record in an earlier segment,
+  // an index gap, a term going down) throws StorageError naming the file
+  // and byte offset. Zeros after the last segment's records are not a torn
+  // tail: they are left for later appends. The last segment is fsynced
+  // before the constructor returns, since what it read may have been only
+  // in the page cache of a process that crashed.
   //
   // `zero_fill_bytes` 0 turns zero-filling off: every append grows the file.
   explicit LogStore(
