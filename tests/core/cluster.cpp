@@ -1,7 +1,6 @@
 #include "cluster.hpp"
 
 #include <stdexcept>
-#include <string>
 #include <utility>
 
 namespace raft::test {
@@ -10,11 +9,8 @@ std::vector<LogEntry> log_of(const std::vector<Term>& terms) {
   std::vector<LogEntry> log;
   for (const Term term : terms) {
     const Index index = log.size() + 1;
-    // Appended rather than "e" + std::to_string(index): GCC 12 warns
-    // (-Wrestrict, a false positive) on that operator+ in release builds.
-    std::string command = "e";
-    command += std::to_string(index);
-    log.push_back(LogEntry{term, index, EntryType::command, std::move(command)});
+    log.push_back(LogEntry{term, index, EntryType::command,
+                           "e" + std::to_string(index)});
   }
   return log;
 }
