@@ -60,8 +60,9 @@ Node::Node(asio::io_context& io, NodeOptions options,
         core_.log().last_term()));
   }
   if (log_store_.torn_tail_bytes() > 0) {
-    log_->warn("Cut {} bytes of a torn record off the end of the log (a "
-               "write the last crash interrupted); log ends at {}",
+    log_->warn("Cut {} bytes of a torn write off the end of the log "
+               "(records the last crash interrupted before their fsync); "
+               "log ends at {}",
                log_store_.torn_tail_bytes(), core_.log().last_index());
   }
 

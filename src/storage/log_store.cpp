@@ -181,10 +181,10 @@ std::optional<std::uint64_t> first_valid_frame(std::string_view file,
        ++at) {
     // A record's length field is at least payload_fixed_bytes, so one of
     // its four bytes is nonzero: the zero-fill is skipped, not scanned.
-    const std::size_t nonzero = file.find_first_not_of('\0', at);
-    if (nonzero == std::string_view::npos) return std::nullopt;
-    if (nonzero > at + 3) {
-      at = nonzero - 3;
+    const std::size_t nonzero_bytes = file.find_first_not_of('\0', at);
+    if (nonzero_bytes == std::string_view::npos) return std::nullopt;
+    if (nonzero_bytes > at + 3) {
+      at = nonzero_bytes - 3;
       if (at + min_record_bytes > file.size()) return std::nullopt;
     }
     if (read_frame(file, at).problem == nullptr) return at;
@@ -202,13 +202,15 @@ constexpr std::uint64_t sector_bytes = 512;
 // Whether the bad record at `offset_bytes` of the last segment, followed
 // by a valid one at `next_bytes`, is a write that reached the disk only in
 // part. Records go into zeros written ahead of them, and the sectors of
-// one write may land in any order before its fsync returns, so a sector
-// that never landed leaves the record's share of it reading as zeros. The
-// records after it were written later and synced no sooner, so none of
-// them was acknowledged either. A length field with zeros where its bytes
-// did not land reads no larger than the real one, so a record that claims
-// to run past the next valid one is damaged, not torn. (A damaged record
-// whose share of some sector is all zero bytes reads as torn, and is cut.)
+// one write may land in any order before its fsync returns. A sector that
+// did not land holds what it held before: zeros from where the appends had
+// reached, so from the bad record's first byte in it to the sector's end.
+// The records after it were written later and synced no sooner, so none
+// of them was acknowledged either. A length field with zeros where its
+// bytes did not land reads no larger than the real one, so a record that
+// claims to run past the next valid one is damaged, not torn. What this
+// cannot tell apart: a synced record that was damaged and also ends, at a
+// sector's end, in zero bytes. That one is cut as torn, not refused.
 bool partly_written(std::string_view file, std::uint64_t offset_bytes,
                     std::uint64_t next_bytes) {
   const std::uint64_t end_bytes =
@@ -217,10 +219,12 @@ bool partly_written(std::string_view file, std::uint64_t offset_bytes,
 
   std::uint64_t from_bytes = offset_bytes;
   while (from_bytes < end_bytes) {
-    const std::uint64_t to_bytes =
-        std::min(end_bytes, (from_bytes / sector_bytes + 1) * sector_bytes);
-    if (all_zero(file.substr(from_bytes, to_bytes - from_bytes))) return true;
-    from_bytes = to_bytes;
+    const std::uint64_t sector_end_bytes = std::min<std::uint64_t>(
+        file.size(), (from_bytes / sector_bytes + 1) * sector_bytes);
+    if (all_zero(file.substr(from_bytes, sector_end_bytes - from_bytes))) {
+      return true;
+    }
+    from_bytes = sector_end_bytes;
   }
   return false;
 }
@@ -302,8 +306,10 @@ void LogStore::recover() {
 
   // What was read may have been only in the page cache (the last run
   // crashed before its fsync): make it durable before anyone relies on it.
+  // The directory too: the last segment may be new, its entry unsynced.
   open_tail();
   tail_unsynced_ = tail_fd_ >= 0;
+  dir_unsynced_ = tail_fd_ >= 0;
   sync();
 }
 
@@ -329,26 +335,11 @@ void LogStore::recover_segment(std::size_t segment, bool is_last) {
       // Zero-filled ahead of the records: the end of the log, kept for the
       // appends to come. Roll cuts a segment's zeros before the next one
       // exists, so only the last segment may have them.
-      const bool zeros_to_end =
-          all_zero(std::string_view(file).substr(offset_bytes));
-      if (is_last && zeros_to_end) break;
-      if (!is_last) {
-        throw_damage(current.path, offset_bytes,
-                     std::string(zeros_to_end ? "zeros after the records"
-                                              : frame.problem) +
-                         ", in a segment that is not the last");
+      if (is_last && all_zero(std::string_view(file).substr(offset_bytes))) {
+        break;
       }
-      const std::optional<std::uint64_t> next_bytes =
-          first_valid_frame(file, offset_bytes + 1);
-      if (next_bytes && !partly_written(file, offset_bytes, *next_bytes)) {
-        throw_damage(current.path, offset_bytes,
-                     std::string(frame.problem) +
-                         ", with valid records after it");
-      }
-      // Zeros after the garbage are the zero-fill, not part of the tear.
-      const std::uint64_t torn_bytes =
-          file.find_last_not_of('\0') + 1 - offset_bytes;
-      cut_torn_tail(current, offset_bytes, torn_bytes);
+      cut_torn_tail_or_refuse(current, file, offset_bytes, frame.problem,
+                              is_last);
       return;
     }
 
@@ -378,6 +369,28 @@ void LogStore::accept_recovered(const LogEntry& entry, const Segment& segment,
   terms_.push_back(entry.term);
   locations_.push_back(location);
   recovered_.push_back(entry);
+}
+
+void LogStore::cut_torn_tail_or_refuse(Segment& segment,
+                                       std::string_view file,
+                                       std::uint64_t offset_bytes,
+                                       const char* problem, bool is_last) {
+  if (!is_last) {
+    const bool zeros_to_end = all_zero(file.substr(offset_bytes));
+    throw_damage(segment.path, offset_bytes,
+                 std::string(zeros_to_end ? "zeros after the records"
+                                          : problem) +
+                     ", in a segment that is not the last");
+  }
+  const std::optional<std::uint64_t> next_bytes =
+      first_valid_frame(file, offset_bytes + 1);
+  if (next_bytes && !partly_written(file, offset_bytes, *next_bytes)) {
+    throw_damage(segment.path, offset_bytes,
+                 std::string(problem) + ", with valid records after it");
+  }
+  // Zeros after the garbage are the zero-fill, not part of the tear.
+  cut_torn_tail(segment, offset_bytes,
+                file.find_last_not_of('\0') + 1 - offset_bytes);
 }
 
 void LogStore::cut_torn_tail(Segment& segment, std::uint64_t offset_bytes,

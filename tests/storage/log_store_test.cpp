@@ -482,7 +482,7 @@ BOOST_AUTO_TEST_CASE(a_crash_part_way_through_zero_filling_loses_nothing) {
 // of it, with records of the same batch after it. Nothing from that record
 // on was acknowledged; recovery cuts it as a torn tail instead of refusing
 // to start.
-BOOST_AUTO_TEST_CASE(a_sector_of_an_unsynced_write_that_did_not_land) {
+BOOST_AUTO_TEST_CASE(a_write_whose_sector_did_not_land_is_cut_as_torn) {
   TempDir original;
   const std::vector<LogEntry> synced = entries(1, 5, 1);
   std::vector<LogEntry> unsynced;
@@ -606,12 +606,44 @@ BOOST_AUTO_TEST_CASE(finished_segments_are_cut_back_to_their_records) {
     BOOST_TEST((reopen(shrunk.path()) == entries(1, 30, 1)));
   }
 
-  // Zeros after the records of a segment that is not the last are damage:
-  // no write of this store leaves them there.
-  std::string first = read_bytes(segments.front());
-  first.append(40, '\0');
-  write_bytes(segments.front(), first);
-  check_refused(dir.path(), segments.front());
+}
+
+// No write of this store leaves zeros after the records of a segment that
+// is not the last, so there they are damage.
+BOOST_AUTO_TEST_CASE(zeros_after_the_records_of_an_earlier_segment_are_refused) {
+  TempDir dir;
+  make_log(dir.path(), entries(1, 4, 1), 1);  // a segment per record
+  const fs::path first = segment_files(dir.path()).front();
+  std::string bytes = read_bytes(first);
+  bytes.append(40, '\0');
+  write_bytes(first, bytes);
+
+  BOOST_CHECK_EXCEPTION(
+      LogStore store(dir.path()), StorageError, [&](const StorageError& e) {
+        const std::string message = e.what();
+        BOOST_TEST_MESSAGE(message);
+        return message.find(first.string()) != std::string::npos &&
+               message.find("zeros after the records") != std::string::npos;
+      });
+}
+
+// The other side of the rule above: a synced record whose share of a sector
+// is zero bytes (its data ends in zeros) but whose sector holds the next
+// record too did land, so damage elsewhere in it is refused, not cut.
+BOOST_AUTO_TEST_CASE(damage_beside_zero_bytes_that_did_land_is_refused) {
+  TempDir dir;
+  // Record 2 runs from byte 32 to 520: its last 8 bytes, zeros, are all
+  // it has in the second sector, which record 3 shares.
+  std::string data(463, 'd');
+  data.replace(455, 8, std::string(8, '\0'));
+  const std::vector<LogEntry> written{entry(1, 1), entry(2, 1, data),
+                                      entry(3, 1)};
+  make_log(dir.path(), written);
+  const fs::path segment = segment_files(dir.path()).front();
+  BOOST_TEST(record_bytes(written[0]) + record_bytes(written[1]) == 520U);
+
+  flip_byte(segment, 100);
+  check_refused(dir.path(), segment);
 }
 
 BOOST_AUTO_TEST_CASE(zero_filling_off_grows_the_file_with_each_append) {

@@ -13,7 +13,8 @@
 // The last segment is filled with zeros ahead of its records, a chunk at a
 // time, so that the fsync after an append writes data blocks only: an
 // append that grew the file would also commit the new size through the
-// file system's journal, which on ext4 costs about a third more per fsync.
+// file system's journal (the README's write throughput section has the
+// measurement).
 // Recovery reads an all-zero rest of the last segment as the log's end. A
 // segment is cut back to its records before the next one is started, so
 // only the last segment ever holds zeros past its records. Writing into
@@ -28,6 +29,7 @@
 #include <filesystem>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "raft/core/types.hpp"
@@ -127,6 +129,11 @@ class LogStore {
   void recover_segment(std::size_t segment, bool is_last);
   void accept_recovered(const LogEntry& entry, const Segment& segment,
                         Location location);
+  // A bad record at `offset_bytes` of `segment`, not followed by zeros
+  // only: cut it and what follows as a torn tail, or throw StorageError.
+  void cut_torn_tail_or_refuse(Segment& segment, std::string_view file,
+                               std::uint64_t offset_bytes,
+                               const char* problem, bool is_last);
   void cut_torn_tail(Segment& segment, std::uint64_t offset_bytes,
                      std::uint64_t torn_bytes);
 
