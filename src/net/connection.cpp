@@ -1,6 +1,7 @@
 #include "raft/net/connection.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
@@ -60,9 +61,11 @@ asio::awaitable<CloseReason> Connection::read_lines(LineHandler on_line) {
       // (plus its newline), which bounds memory.
       buffer.resize(std::min(buffer.size() * 2, max_line_bytes_ + 1));
     }
+    reading_ = true;
     auto [ec, length] = co_await socket_.async_read_some(
         asio::buffer(buffer.data() + filled, buffer.size() - filled),
         use_tuple);
+    reading_ = false;
     if (ec) {
       const bool local = !open_;
       close();
@@ -86,7 +89,7 @@ asio::awaitable<CloseReason> Connection::read_lines(LineHandler on_line) {
       const auto line_end = static_cast<std::size_t>(
           static_cast<const char*>(newline) - buffer.data());
       if (line_end - line_start > max_line_bytes_) {
-        close();  // only with a cap below the first buffer's size
+        // Only with a cap below the first buffer's size.
         co_return CloseReason::oversized_frame;
       }
       std::string_view line(buffer.data() + line_start,
@@ -111,7 +114,6 @@ asio::awaitable<CloseReason> Connection::read_lines(LineHandler on_line) {
     filled -= line_start;
     scanned -= line_start;  // the scan never stops before a line's start
     if (filled > max_line_bytes_) {
-      close();
       co_return CloseReason::oversized_frame;
     }
     if (buffer.size() > max_kept_read_bytes && filled <= initial_read_bytes) {
@@ -128,6 +130,7 @@ asio::awaitable<void> Connection::write_loop() {
   while (open_) {
     if (queue_.empty()) {
       if (draining_) {
+        co_await linger();
         close();
         break;
       }
@@ -184,6 +187,32 @@ bool Connection::send(std::string frame) {
   queue_.push_back(std::move(frame));
   wake_writer_.cancel();
   return true;
+}
+
+asio::awaitable<void> Connection::linger() {
+  boost::system::error_code shutdown_ec;
+  socket_.shutdown(tcp::socket::shutdown_send, shutdown_ec);
+  if (shutdown_ec || reading_) {
+    co_return;  // a read of read_lines() is pending: only closing is safe
+  }
+
+  asio::steady_timer give_up(socket_.get_executor(), max_linger_time);
+  give_up.async_wait(
+      [self = shared_from_this()](boost::system::error_code timer_ec) {
+        if (!timer_ec) {
+          self->close();
+        }
+      });
+  std::vector<char> dropped(initial_read_bytes);
+  std::size_t dropped_bytes = 0;
+  while (open_ && dropped_bytes <= max_linger_bytes) {
+    auto [read_ec, length] =
+        co_await socket_.async_read_some(asio::buffer(dropped), use_tuple);
+    if (read_ec) {
+      break;
+    }
+    dropped_bytes += length;
+  }
 }
 
 void Connection::close_after_flush() {

@@ -46,6 +46,9 @@ asio::awaitable<void> Node::accept_loop() {
       co_await pause.async_wait(use_tuple);
       continue;
     }
+    std::erase_if(inbound_, [](const std::shared_ptr<net::Connection>& c) {
+      return !c->is_open();
+    });
     if (inbound_.size() >= options_.max_connections) {
       // Closed unread; said once per time the node fills up.
       if (!connections_full_) {
@@ -76,13 +79,18 @@ asio::awaitable<void> Node::serve_inbound(
       });
 
   if (reason == net::CloseReason::oversized_frame) {
-    log_->warn("Closed connection from {}: a line over {} bytes",
-               connection->remote(), net::max_frame_bytes);
+    reject(*connection,
+           fmt::format("a line over {} bytes", net::max_frame_bytes));
   } else {
     log_->debug("Connection from {} ended: {}", connection->remote(),
                 net::to_string(reason));
   }
-  inbound_.erase(connection);
+  // A rejected connection lingers a while (Connection::close_after_flush):
+  // until it closes it stays here, counted against --max-connections and
+  // closed by stop().
+  if (!connection->is_open()) {
+    inbound_.erase(connection);
+  }
 }
 
 void Node::on_inbound_line(net::Connection& connection, NodeId& bound_peer,
@@ -211,6 +219,7 @@ asio::awaitable<void> Node::dial_loop(NodeId peer) {
             answered = true;
             on_reply_line(peer, *connection, line);
           });
+      connection->close();  // still open after an oversized frame
       links_.erase(peer);
       log_->debug("Connection to peer {} ended: {}", peer,
                   net::to_string(reason));

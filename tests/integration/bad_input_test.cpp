@@ -1,7 +1,8 @@
 // Bad input on a node's port (DESIGN.md, net): garbage, bad JSON, unknown
 // or mistyped frames, a sender outside the cluster and an oversized line
-// each get a WARNING logged and that connection closed, and the cluster
-// keeps its leader and term: nothing is lost, nothing is disturbed.
+// each get a WARNING logged, an error line sent back and that connection
+// closed, and the cluster keeps its leader and term: nothing is lost,
+// nothing is disturbed.
 #define BOOST_TEST_MODULE bad_input_keeps_leader
 #include <boost/test/unit_test.hpp>
 
@@ -81,7 +82,8 @@ void send_oversized(RawConnection& connection) {
 }
 
 // Opens a connection to `target`, lets `send` write to it, and checks that
-// the node closed it and logged a WARNING naming it.
+// the node answered with an error line, closed it and logged a WARNING
+// naming it.
 template <typename Send>
 void expect_rejected(Cluster& cluster, NodeId target, const std::string& name,
                      Send send) {
@@ -101,6 +103,10 @@ void expect_rejected(Cluster& cluster, NodeId target, const std::string& name,
 
     BOOST_TEST(connection->wait_closed(deadline_in(io_timeout)),
                "the node left the connection open");
+    BOOST_TEST(connection->received().find(R"({"type":"error","message":)") ==
+                   0U,
+               "no error line came back, only '" << connection->received()
+                                                 << "'");
     const auto line =
         node.wait_for_line(contains(warning), deadline_in(io_timeout), mark);
     BOOST_TEST(line.has_value(), "no line containing '" << warning << "'");

@@ -135,7 +135,47 @@ BOOST_AUTO_TEST_CASE(a_line_at_the_cap_is_read_and_one_past_it_ends_the_read) {
   BOOST_TEST(pair.run_until([&] { return pair.ended.has_value(); }));
   BOOST_TEST((pair.ended == CloseReason::oversized_frame));
   BOOST_TEST(pair.lines.size() == 1U);
-  BOOST_TEST(!pair.connection->is_open());
+  // Left open for its owner to answer, then close.
+  BOOST_TEST(pair.connection->is_open());
+}
+
+// The far end is still sending when the connection gives up on it (here
+// after an oversized line): the error reply reaches it, then an orderly end
+// of stream; what it sends meanwhile is read and dropped, not answered with
+// a reset (which on some systems destroys a reply not yet read), until the
+// far end closes too.
+BOOST_AUTO_TEST_CASE(an_error_reply_survives_a_far_end_still_sending) {
+  Pair pair(8);
+  pair.write_far("123456789" + std::string(256 * 1024, 'z'));
+  BOOST_TEST_REQUIRE(pair.run_until([&] { return pair.ended.has_value(); }));
+  BOOST_TEST((pair.ended == CloseReason::oversized_frame));
+
+  BOOST_TEST(pair.connection->send("error: too long"));
+  pair.connection->close_after_flush();
+
+  std::string received;
+  std::optional<boost::system::error_code> ended;
+  asio::async_read(pair.far, asio::dynamic_buffer(received),
+                   [&](boost::system::error_code ec, std::size_t) {
+                     ended = ec;
+                   });
+  BOOST_TEST(pair.run_until([&] { return ended.has_value(); }));
+  BOOST_TEST(received == "error: too long\n");
+  BOOST_TEST((ended == asio::error::eof), ended->message());
+
+  // Still lingering: more bytes from the far end are taken, not refused.
+  std::optional<boost::system::error_code> more_written;
+  const std::string more(256 * 1024, 'z');
+  asio::async_write(pair.far, asio::buffer(more),
+                    [&](boost::system::error_code ec, std::size_t) {
+                      more_written = ec;
+                    });
+  BOOST_TEST(pair.run_until([&] { return more_written.has_value(); }));
+  BOOST_TEST(!more_written->failed(), more_written->message());
+  BOOST_TEST(pair.connection->is_open());
+
+  pair.far.close();
+  BOOST_TEST(pair.run_until([&] { return !pair.connection->is_open(); }));
 }
 
 BOOST_AUTO_TEST_CASE(a_partial_line_may_reach_the_cap_but_not_pass_it) {

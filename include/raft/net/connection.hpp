@@ -41,6 +41,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // a smaller one is kept for the life of the connection.
   static constexpr std::size_t initial_read_bytes = 16 * 1024;
   static constexpr std::size_t max_kept_read_bytes = 1024 * 1024;
+  // close_after_flush() reads and drops what the far end still sends, up
+  // to these bounds, before it closes (see there).
+  static constexpr std::size_t max_linger_bytes = 16 * 1024 * 1024;
+  static constexpr std::chrono::milliseconds max_linger_time{2000};
 
   using LineHandler = std::function<void(std::string_view line)>;
 
@@ -50,6 +54,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // the strand), without its '\n' (or "\r\n"); empty lines are skipped. The
   // view is valid only during the call. Every line that one read brought in
   // is handed out before the next read. Returns why it ended. Start it once.
+  // On oversized_frame reading stops but the connection stays open, so that
+  // the caller can send an error and close_after_flush(), or close().
   boost::asio::awaitable<CloseReason> read_lines(LineHandler on_line);
 
   // Drains the send queue until close(). Start it once, beside read_lines.
@@ -61,7 +67,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool send(std::string frame);
 
   void close();
-  // Stops reading, sends what is queued (say, an error reply), then closes.
+  // Stops reading, sends what is queued (say, an error reply), then shuts
+  // its side and reads and drops what the far end still sends until that
+  // end closes too, or the linger bounds pass; then closes. Closing with
+  // bytes unread would make the kernel answer with a reset, which can
+  // destroy the error reply before the far end has read it.
   void close_after_flush();
   bool is_open() const { return open_; }
   std::string remote() const { return remote_; }
@@ -70,8 +80,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   boost::asio::ip::tcp::socket socket_;
   std::size_t max_line_bytes_;
   std::string remote_;
+  boost::asio::awaitable<void> linger();
+
   bool open_ = true;
   bool draining_ = false;
+  // read_lines() is waiting for bytes: nobody else may read meanwhile.
+  bool reading_ = false;
   // The writer has a write in flight: new frames must queue behind it.
   bool writing_ = false;
 
