@@ -35,7 +35,8 @@ const char* to_string(CloseReason reason) {
 Connection::Connection(tcp::socket socket, std::size_t max_line_bytes)
     : socket_(std::move(socket)),
       max_line_bytes_(max_line_bytes),
-      wake_writer_(socket_.get_executor()) {
+      wake_writer_(socket_.get_executor()),
+      give_up_(socket_.get_executor()) {
   boost::system::error_code ec;
   const auto endpoint = socket_.remote_endpoint(ec);
   remote_ = ec ? "?" : endpoint.address().to_string() + ":" +
@@ -196,13 +197,6 @@ asio::awaitable<void> Connection::linger() {
     co_return;  // a read of read_lines() is pending: only closing is safe
   }
 
-  asio::steady_timer give_up(socket_.get_executor(), max_linger_time);
-  give_up.async_wait(
-      [self = shared_from_this()](boost::system::error_code timer_ec) {
-        if (!timer_ec) {
-          self->close();
-        }
-      });
   std::vector<char> dropped(initial_read_bytes);
   std::size_t dropped_bytes = 0;
   while (open_ && dropped_bytes <= max_linger_bytes) {
@@ -216,8 +210,18 @@ asio::awaitable<void> Connection::linger() {
 }
 
 void Connection::close_after_flush() {
+  if (!open_ || draining_) {
+    return;
+  }
   draining_ = true;
   wake_writer_.cancel();
+  give_up_.expires_after(max_linger_time);
+  give_up_.async_wait(
+      [self = shared_from_this()](boost::system::error_code ec) {
+        if (!ec) {
+          self->close();
+        }
+      });
 }
 
 void Connection::close() {
@@ -229,6 +233,7 @@ void Connection::close() {
   socket_.shutdown(tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
   wake_writer_.cancel();
+  give_up_.cancel();
   queue_.clear();
   queued_bytes_ = 0;
 }

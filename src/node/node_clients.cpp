@@ -25,14 +25,14 @@ std::size_t request_bytes(const net::ClientRequest& request) {
 void Node::on_client_request(net::Connection& connection,
                              net::ClientRequest request) {
   if (core_.role() != Role::leader) {
-    connection.send(net::encode(not_leader_reply(request.seq)));
+    send_reply(connection, not_leader_reply(request.seq));
     return;
   }
 
   // A retry of a request already applied gets its original answer.
   if (auto cached = state_machine_.cached_reply(request.client_id,
                                                 request.seq)) {
-    connection.send(net::encode(*cached));
+    send_reply(connection, *cached);
     return;
   }
 
@@ -43,7 +43,7 @@ void Node::on_client_request(net::Connection& connection,
     reply.seq = request.seq;
     reply.error = "overloaded";
     reply.message = "too many requests in flight; retry shortly";
-    connection.send(net::encode(reply));
+    send_reply(connection, reply);
     return;
   }
 
@@ -59,7 +59,7 @@ void Node::on_client_request(net::Connection& connection,
         "the request is {} bytes as a log entry, too large to replicate "
         "within the {}-byte frame limit; send a smaller value",
         command.size(), net::max_frame_bytes);
-    connection.send(net::encode(reply));
+    send_reply(connection, reply);
     return;
   }
 
@@ -70,6 +70,22 @@ void Node::on_client_request(net::Connection& connection,
       connection.weak_from_this(), std::move(request), proposal->term};
   pending_bytes_ += bytes;
   schedule_ready();
+}
+
+void Node::send_reply(net::Connection& connection,
+                      const net::ClientReply& reply) {
+  if (connection.send(net::encode(reply))) {
+    return;
+  }
+  // Its send queue is full: the client is not reading its replies. Going
+  // on would drop this one and leave the client waiting for it; closing
+  // tells it to reconnect and retry (a retry of its last request finds the
+  // reply cached).
+  if (connection.is_open() && !connection.is_closing()) {
+    log_->warn("Closed connection from {}: its replies are not being read",
+               connection.remote());
+    connection.close_after_flush();
+  }
 }
 
 net::ClientReply Node::not_leader_reply(std::uint64_t seq) const {
@@ -125,12 +141,12 @@ void Node::apply(const LogEntry& entry) {
     lost.seq = request->request.seq;
     lost.error = "leadership_lost";
     lost.message = "the entry was replaced; retry with the same seq";
-    connection->send(net::encode(lost));
+    send_reply(*connection, lost);
     return;
   }
   net::ClientReply reply = result;
   reply.seq = request->request.seq;
-  connection->send(net::encode(reply));
+  send_reply(*connection, reply);
 }
 
 void Node::fail_pending_requests() {
@@ -141,7 +157,7 @@ void Node::fail_pending_requests() {
     if (const auto connection = request.connection.lock()) {
       net::ClientReply reply = not_leader_reply(request.request.seq);
       reply.error = "leadership_lost";
-      connection->send(net::encode(reply));
+      send_reply(*connection, reply);
     }
   }
   pending_.clear();

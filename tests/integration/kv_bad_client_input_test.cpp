@@ -3,7 +3,7 @@
 // mistyped seq each get an error frame naming the problem, and that
 // connection is closed; the node keeps serving and the leader keeps
 // leading. A valid request to a follower is redirected with the leader's id
-// and address.
+// and address. A client that reads none of its replies is closed on.
 #define BOOST_TEST_MODULE kv_bad_client_input
 #include <boost/test/unit_test.hpp>
 
@@ -138,6 +138,52 @@ void expect_redirect(Cluster& cluster, NodeId follower, NodeId leader) {
   }
 }
 
+// A client that sends requests and reads none of the replies fills its
+// connection's bounded send queue. The node then closes that connection
+// (with a WARNING) rather than drop replies the client would wait for
+// forever; the replies already queued still go out before the close.
+void expect_slow_reader_closed(Cluster& cluster, NodeId leader) {
+  BOOST_TEST_CONTEXT("a client that reads no replies") {
+    Client writer(addresses(cluster), client_options("slow-reader-setup"));
+    const std::string value(4096, 'v');
+    writer.put("big", value);
+
+    Process& node = cluster.node(leader);
+    node.read_available();
+    const std::size_t mark = node.lines().size();
+    auto connection =
+        RawConnection::open(cluster.port(leader), deadline_in(io_timeout));
+    BOOST_REQUIRE_MESSAGE(connection, "could not connect");
+    const std::string warning =
+        "WARNING: Closed connection from 127.0.0.1:" +
+        std::to_string(connection->local_port()) +
+        ": its replies are not being read";
+
+    // Far more reply bytes and frames than the socket buffers and the
+    // queue (Connection::max_queued_frames) hold together.
+    std::string gets;
+    for (std::uint64_t seq = 1; seq <= 8000; ++seq) {
+      raft::net::ClientRequest request;
+      request.op = raft::net::KvOp::get;
+      request.client_id = "slow-reader";
+      request.seq = seq;
+      request.key = "big";
+      gets += raft::net::encode(request) + "\n";
+    }
+    connection->send(gets, deadline_in(io_timeout));
+
+    BOOST_TEST(
+        node.wait_for_line(contains(warning), deadline_in(io_timeout), mark)
+            .has_value(),
+        "no line containing '" << warning << "'");
+    const auto first = connection->read_line(deadline_in(io_timeout));
+    BOOST_TEST(first.value_or("").find(value) != std::string::npos,
+               "the first reply did not come through");
+    BOOST_TEST(connection->wait_closed(deadline_in(io_timeout)),
+               "the node left the connection open");
+  }
+}
+
 }  // namespace
 
 BOOST_FIXTURE_TEST_CASE(kv_bad_client_input, ClusterFixture) {
@@ -157,6 +203,7 @@ BOOST_FIXTURE_TEST_CASE(kv_bad_client_input, ClusterFixture) {
     }
   }
   expect_redirect(cluster, follower, before.leader);
+  expect_slow_reader_closed(cluster, before.leader);
 
   // Every node still runs, and the key-value store still serves.
   for (const NodeId id : cluster.ids()) {

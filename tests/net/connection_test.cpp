@@ -261,6 +261,27 @@ BOOST_AUTO_TEST_CASE(a_frame_sent_while_a_write_waits_goes_behind_it) {
   BOOST_TEST((received == expected));
 }
 
+// A far end that reads nothing cannot hold a closing connection open: the
+// flush never finishes, and the connection closes max_linger_time after
+// close_after_flush() all the same.
+BOOST_AUTO_TEST_CASE(a_far_end_that_never_reads_is_closed_on_in_bounded_time) {
+  Pair pair;
+  const std::string frame(64 * 1024, 'f');
+  int queued = 0;
+  while (queued < 400 && pair.connection->send(frame)) {
+    ++queued;
+  }
+  BOOST_TEST(queued == 400);  // more than the socket buffers hold
+  for (int round = 0; round < 1000 && pair.io.poll() > 0; ++round) {
+  }  // the writer fills the socket and stalls
+
+  pair.connection->close_after_flush();
+  for (int round = 0; round < 1000 && pair.io.poll() > 0; ++round) {
+  }
+  BOOST_TEST(pair.connection->is_open());  // still flushing
+  BOOST_TEST(pair.run_until([&] { return !pair.connection->is_open(); }));
+}
+
 BOOST_AUTO_TEST_CASE(a_closed_connection_refuses_frames) {
   Pair pair;
   pair.connection->close();

@@ -42,7 +42,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   static constexpr std::size_t initial_read_bytes = 16 * 1024;
   static constexpr std::size_t max_kept_read_bytes = 1024 * 1024;
   // close_after_flush() reads and drops what the far end still sends, up
-  // to these bounds, before it closes (see there).
+  // to this many bytes, before it closes; and it closes this long after it
+  // was called whatever is left to send or read (see there).
   static constexpr std::size_t max_linger_bytes = 16 * 1024 * 1024;
   static constexpr std::chrono::milliseconds max_linger_time{2000};
 
@@ -71,9 +72,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // its side and reads and drops what the far end still sends until that
   // end closes too, or the linger bounds pass; then closes. Closing with
   // bytes unread would make the kernel answer with a reset, which can
-  // destroy the error reply before the far end has read it.
+  // destroy the error reply before the far end has read it. A far end that
+  // reads nothing is closed on anyway, max_linger_time after this call.
   void close_after_flush();
   bool is_open() const { return open_; }
+  // close_after_flush() was called: the connection takes no more frames.
+  bool is_closing() const { return draining_; }
   std::string remote() const { return remote_; }
 
  private:
@@ -93,6 +97,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::size_t queued_bytes_ = 0;
   // Sleeps at time_point::max(); cancelled to wake the writer.
   boost::asio::steady_timer wake_writer_;
+  // Armed by close_after_flush(): closes when it fires.
+  boost::asio::steady_timer give_up_;
 };
 
 }  // namespace raft::net

@@ -106,6 +106,7 @@ class Node {
   void on_client_request(net::Connection& connection,
                          net::ClientRequest request);
   net::ClientReply not_leader_reply(std::uint64_t seq) const;
+  void send_reply(net::Connection& connection, const net::ClientReply& reply);
   void reject(net::Connection& connection, const std::string& why);
 
   // The core's Ready out.
