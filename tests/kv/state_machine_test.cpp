@@ -5,7 +5,9 @@
 #include <boost/test/unit_test.hpp>
 
 #include <cstdint>
+#include <map>
 #include <optional>
+#include <random>
 #include <ostream>
 #include <string>
 #include <variant>
@@ -432,6 +434,58 @@ BOOST_AUTO_TEST_CASE(digest_differs_for_different_states) {
 
   BOOST_TEST(empty.digest() != value_differs.digest());
   BOOST_TEST(value_differs.digest() != other_value.digest());
+}
+
+// The digest is kept up to date by each write rather than computed over
+// the store when asked: after any mix of puts, overwrites, deletes and
+// compare-and-sets it must equal that of a store given only the final
+// contents, and come back to an empty store's when all is deleted.
+BOOST_AUTO_TEST_CASE(digest_kept_by_each_write_matches_the_final_contents) {
+  StateMachine machine;
+  std::map<std::string, std::string> contents;
+  std::mt19937 random(7);
+  Index index = 0;
+  std::uint64_t seq = 0;
+  for (int step = 0; step < 2000; ++step) {
+    const std::string key = "k" + std::to_string(random() % 40);
+    const std::string value = std::string(random() % 64, 'a') +
+                              std::to_string(random() % 5);
+    const auto held = contents.find(key);
+    switch (random() % 4) {
+      case 0:
+        machine.apply(++index, put("c", ++seq, key, value));
+        contents[key] = value;
+        break;
+      case 1:
+        machine.apply(++index, del("c", ++seq, key));
+        contents.erase(key);
+        break;
+      case 2:  // a cas that holds when the key is there
+        if (held != contents.end()) {
+          machine.apply(++index, cas("c", ++seq, key, held->second, value));
+          held->second = value;
+        }
+        break;
+      default:  // one that fails and must change nothing
+        machine.apply(++index, cas("c", ++seq, key, "never-held", value));
+        break;
+    }
+  }
+
+  StateMachine fresh;
+  Index fresh_index = 0;
+  for (const auto& [key, value] : contents) {
+    ++fresh_index;
+    fresh.apply(fresh_index, put("f", fresh_index, key, value));
+  }
+  BOOST_TEST(machine.size() == contents.size());
+  BOOST_TEST(machine.digest() == fresh.digest());
+
+  for (const auto& [key, value] : contents) {
+    (void)value;
+    machine.apply(++index, del("c", ++seq, key));
+  }
+  BOOST_TEST(machine.digest() == StateMachine().digest());
 }
 
 BOOST_AUTO_TEST_CASE(digest_separates_key_and_value_boundaries) {

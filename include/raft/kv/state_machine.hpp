@@ -64,11 +64,13 @@ class StateMachine {
   std::size_t client_count() const { return sessions_.size(); }
   std::optional<std::string> value(const std::string& key) const;
 
-  // FNV-1a 64 over every key and value in key order, each length-prefixed
-  // so that ("ab","c") and ("a","bc") differ. Equal on two nodes iff (up to
-  // hash collisions) they hold the same keys and values; the client table
-  // and applied_index are left out.
-  std::uint64_t digest() const;
+  // The sum (mod 2^64) of a 64-bit hash of each (key, value) pair, kept
+  // up to date by every write so that reading it costs nothing: a status
+  // query must not stall the node for a pass over the whole store. Key and
+  // value are hashed apart, so ("ab","c") and ("a","bc") differ. Equal on
+  // two nodes iff (up to hash collisions) they hold the same keys and
+  // values; the client table and applied_index are left out. 0 when empty.
+  std::uint64_t digest() const { return digest_; }
 
  private:
   // What the store remembers of one client for exactly-once.
@@ -94,9 +96,14 @@ class StateMachine {
                 const net::ClientReply& reply, Index index);
   void expire_oldest_client();
 
+  // Every change to data_ goes through these, which keep digest_.
+  void set_value(const std::string& key, const std::string& value);
+  std::optional<std::string> erase_value(const std::string& key);
+
   // The keys and their values, in key order (for digest and, later,
   // snapshots and range reads).
   std::map<std::string, std::string> data_;
+  std::uint64_t digest_ = 0;
 
   // Last applied request per client. Bounded by max_clients_: the cost of
   // the bound is that a client silent for max_clients_ other clients' worth
