@@ -100,8 +100,8 @@ class StateMachine {
   void set_value(const std::string& key, const std::string& value);
   std::optional<std::string> erase_value(const std::string& key);
 
-  // The keys and their values, in key order (for digest and, later,
-  // snapshots and range reads).
+  // The keys and their values, in key order (for snapshots and range
+  // reads, later).
   std::map<std::string, std::string> data_;
   std::uint64_t digest_ = 0;
 
