@@ -13,24 +13,18 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "percentile.hpp"
+
 namespace raft::bench {
 
 namespace {
-
-// Nearest rank: the smallest value with at least `share` of trials at or
-// below it.
-double rank(const std::vector<double>& sorted, double share) {
-  const auto n = static_cast<double>(sorted.size());
-  const auto at = static_cast<std::size_t>(std::max(1.0, std::ceil(share * n)));
-  return sorted[std::min(at, sorted.size()) - 1];
-}
 
 std::optional<double> median_of(std::vector<double> values) {
   if (values.empty()) {
     return std::nullopt;
   }
   std::sort(values.begin(), values.end());
-  return rank(values, 0.5);
+  return nearest_rank(values, 0.5);
 }
 
 std::string ms(double value, bool lower_bound) {
@@ -127,10 +121,10 @@ Summary summarize(const std::vector<Trial>& trials) {
   };
 
   s.min = all.front();
-  s.median = rank(all, 0.5);
+  s.median = nearest_rank(all, 0.5);
   s.mean = std::accumulate(all.begin(), all.end(), 0.0) / all.size();
-  s.p90 = rank(all, 0.9);
-  s.p99 = rank(all, 0.99);
+  s.p90 = nearest_rank(all, 0.9);
+  s.p99 = nearest_rank(all, 0.99);
   s.max = all.back();
   s.min_capped = capped(s.min);
   s.median_capped = capped(s.median);

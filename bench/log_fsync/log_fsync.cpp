@@ -21,6 +21,7 @@
 #include <boost/program_options.hpp>
 #include <fmt/format.h>
 
+#include "percentile.hpp"
 #include "raft/storage/log_store.hpp"
 
 namespace {
@@ -57,12 +58,9 @@ struct Round {
   std::vector<double> batch_us;  // write + fdatasync of each batch
 };
 
-// The value `fraction` of the way up, nearest rank below; 0 when empty.
 double percentile(std::vector<double> values, double fraction) {
-  if (values.empty()) return 0;
   std::sort(values.begin(), values.end());
-  const auto at = static_cast<std::size_t>(fraction * (values.size() - 1));
-  return values[at];
+  return raft::bench::nearest_rank(values, fraction);
 }
 
 Round run_round(const Config& config, const Way& way, int round) {

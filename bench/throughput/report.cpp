@@ -12,20 +12,11 @@
 #include <fmt/format.h>
 
 #include "child.hpp"
+#include "percentile.hpp"
 
 namespace raft::bench::tp {
 
 namespace {
-
-// The smallest sample with at least `fraction` of all at or below it.
-double percentile(const std::vector<std::uint32_t>& sorted, double fraction) {
-  if (sorted.empty()) {
-    return 0;
-  }
-  const auto rank = static_cast<std::size_t>(
-      std::ceil(fraction * static_cast<double>(sorted.size())));
-  return sorted[std::clamp<std::size_t>(rank, 1, sorted.size()) - 1];
-}
 
 double ms(double us) { return us / 1000.0; }
 
@@ -193,10 +184,10 @@ Row summarize(std::string system, std::string durability,
   row.ops_per_s = result.window_s > 0
                       ? static_cast<double>(row.ops) / result.window_s
                       : 0;
-  row.p50_us = percentile(samples, 0.50);
-  row.p90_us = percentile(samples, 0.90);
-  row.p99_us = percentile(samples, 0.99);
-  row.p999_us = percentile(samples, 0.999);
+  row.p50_us = nearest_rank(samples, 0.50);
+  row.p90_us = nearest_rank(samples, 0.90);
+  row.p99_us = nearest_rank(samples, 0.99);
+  row.p999_us = nearest_rank(samples, 0.999);
   row.max_us = samples.empty() ? 0 : samples.back();
   row.errors = result.errors;
   row.retries = result.retries;

@@ -88,16 +88,8 @@ template <typename Send>
 void expect_rejected(Cluster& cluster, NodeId target, const std::string& name,
                      Send send) {
   BOOST_TEST_CONTEXT(name << " to node " << target) {
-    Process& node = cluster.node(target);
-    node.read_available();
-    const std::size_t mark = node.lines().size();
-
-    auto connection =
-        RawConnection::open(cluster.port(target), deadline_in(io_timeout));
+    auto [connection, mark, warning] = open_watched(cluster, target);
     BOOST_REQUIRE_MESSAGE(connection, "could not connect");
-    const std::string warning =
-        "WARNING: Closed connection from 127.0.0.1:" +
-        std::to_string(connection->local_port());
 
     send(*connection);
 
@@ -107,8 +99,8 @@ void expect_rejected(Cluster& cluster, NodeId target, const std::string& name,
                    0U,
                "no error line came back, only '" << connection->received()
                                                  << "'");
-    const auto line =
-        node.wait_for_line(contains(warning), deadline_in(io_timeout), mark);
+    const auto line = cluster.node(target).wait_for_line(
+        contains(warning), deadline_in(io_timeout), mark);
     BOOST_TEST(line.has_value(), "no line containing '" << warning << "'");
     BOOST_TEST_MESSAGE("logged: " << line.value_or("")
                                   << "; sent back: '"

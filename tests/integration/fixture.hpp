@@ -8,6 +8,7 @@
 #include <iostream>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <boost/test/framework.hpp>
@@ -74,6 +75,29 @@ inline std::optional<Term> started_term(const std::string& line) {
     return std::nullopt;
   }
   return std::stoull(line.substr(at + marker.size()));
+}
+
+// A raw connection to one node, opened after noting how much of the node's
+// output had been read, so that the WARNING the node logs when it closes
+// this connection can be awaited from `mark` on.
+struct WatchedConnection {
+  std::optional<RawConnection> connection;  // nothing if not accepted
+  std::size_t mark = 0;
+  // How that WARNING starts: "WARNING: Closed connection from HOST:PORT".
+  std::string warning;
+};
+
+inline WatchedConnection open_watched(Cluster& cluster, NodeId target) {
+  Process& node = cluster.node(target);
+  node.read_available();
+  const std::size_t mark = node.lines().size();
+  auto connection =
+      RawConnection::open(cluster.port(target), deadline_in(io_timeout));
+  std::string warning =
+      connection ? "WARNING: Closed connection from 127.0.0.1:" +
+                       std::to_string(connection->local_port())
+                 : "";
+  return WatchedConnection{std::move(connection), mark, std::move(warning)};
 }
 
 // Waits for the process's "Started at" line and reads its term.

@@ -64,16 +64,8 @@ std::vector<BadRequest> bad_requests() {
 void expect_error_frame(Cluster& cluster, NodeId target,
                         const BadRequest& bad) {
   BOOST_TEST_CONTEXT(bad.name << " to node " << target) {
-    Process& node = cluster.node(target);
-    node.read_available();
-    const std::size_t mark = node.lines().size();
-
-    auto connection =
-        RawConnection::open(cluster.port(target), deadline_in(io_timeout));
+    auto [connection, mark, warning] = open_watched(cluster, target);
     BOOST_REQUIRE_MESSAGE(connection, "could not connect");
-    const std::string warning =
-        "WARNING: Closed connection from 127.0.0.1:" +
-        std::to_string(connection->local_port());
 
     BOOST_REQUIRE_EQUAL(connection->send(bad.line, deadline_in(io_timeout)),
                         bad.line.size());
@@ -96,10 +88,11 @@ void expect_error_frame(Cluster& cluster, NodeId target,
 
     BOOST_TEST(connection->wait_closed(deadline_in(io_timeout)),
                "the node left the connection open");
-    BOOST_TEST(
-        node.wait_for_line(contains(warning), deadline_in(io_timeout), mark)
-            .has_value(),
-        "no line containing '" << warning << "'");
+    BOOST_TEST(cluster.node(target)
+                   .wait_for_line(contains(warning), deadline_in(io_timeout),
+                                  mark)
+                   .has_value(),
+               "no line containing '" << warning << "'");
   }
 }
 
@@ -148,16 +141,9 @@ void expect_slow_reader_closed(Cluster& cluster, NodeId leader) {
     const std::string value(4096, 'v');
     writer.put("big", value);
 
-    Process& node = cluster.node(leader);
-    node.read_available();
-    const std::size_t mark = node.lines().size();
-    auto connection =
-        RawConnection::open(cluster.port(leader), deadline_in(io_timeout));
+    auto [connection, mark, closed] = open_watched(cluster, leader);
     BOOST_REQUIRE_MESSAGE(connection, "could not connect");
-    const std::string warning =
-        "WARNING: Closed connection from 127.0.0.1:" +
-        std::to_string(connection->local_port()) +
-        ": its replies are not being read";
+    const std::string warning = closed + ": its replies are not being read";
 
     // Far more reply bytes and frames than the socket buffers and the
     // queue (Connection::max_queued_frames) hold together.
@@ -172,10 +158,11 @@ void expect_slow_reader_closed(Cluster& cluster, NodeId leader) {
     }
     connection->send(gets, deadline_in(io_timeout));
 
-    BOOST_TEST(
-        node.wait_for_line(contains(warning), deadline_in(io_timeout), mark)
-            .has_value(),
-        "no line containing '" << warning << "'");
+    BOOST_TEST(cluster.node(leader)
+                   .wait_for_line(contains(warning), deadline_in(io_timeout),
+                                  mark)
+                   .has_value(),
+               "no line containing '" << warning << "'");
     const auto first = connection->read_line(deadline_in(io_timeout));
     BOOST_TEST(first.value_or("").find(value) != std::string::npos,
                "the first reply did not come through");

@@ -81,11 +81,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string remote() const { return remote_; }
 
  private:
+  // The end of close_after_flush(), once the queue is flushed.
+  boost::asio::awaitable<void> linger();
+
   boost::asio::ip::tcp::socket socket_;
   std::size_t max_line_bytes_;
   std::string remote_;
-  boost::asio::awaitable<void> linger();
-
   bool open_ = true;
   bool draining_ = false;
   // read_lines() is waiting for bytes: nobody else may read meanwhile.
