@@ -148,7 +148,8 @@ void Node::stop() {
       link.connection->close();
     }
   }
-  for (const auto& connection : inbound_) {
+  for (const auto& [connection, activity] : inbound_) {
+    (void)activity;
     connection->close();
   }
 

@@ -46,10 +46,10 @@ asio::awaitable<void> Node::accept_loop() {
       co_await pause.async_wait(use_tuple);
       continue;
     }
-    std::erase_if(inbound_, [](const std::shared_ptr<net::Connection>& c) {
-      return !c->is_open();
-    });
-    if (inbound_.size() >= options_.max_connections) {
+    std::erase_if(inbound_,
+                  [](const auto& item) { return !item.first->is_open(); });
+    const bool full = inbound_.size() >= options_.max_connections;
+    if (full && !make_room_for_a_connection()) {
       // Closed unread; said once per time the node fills up.
       if (!connections_full_) {
         log_->warn("Refusing connections: {} are open (--max-connections)",
@@ -60,22 +60,52 @@ asio::awaitable<void> Node::accept_loop() {
       socket.close(ignored);
       continue;
     }
-    connections_full_ = false;
+    connections_full_ = full;
     auto connection = std::make_shared<net::Connection>(std::move(socket),
                                                         net::max_frame_bytes);
     spawn(serve_inbound(std::move(connection)), "inbound connection");
   }
 }
 
+bool Node::make_room_for_a_connection() {
+  // Idle connections must not lock out the ones that matter: a peer
+  // redialling after a restart, a client with work to do. So the client
+  // connection that sent a line least recently makes way; peers never do.
+  auto victim = inbound_.end();
+  for (auto it = inbound_.begin(); it != inbound_.end(); ++it) {
+    const bool evictable = !it->second.peer && !it->first->is_closing();
+    if (evictable && (victim == inbound_.end() ||
+                      it->second.last_line < victim->second.last_line)) {
+      victim = it;
+    }
+  }
+  if (victim == inbound_.end()) {
+    return false;
+  }
+  // Said once per time the node fills up, like refusing.
+  if (!connections_full_) {
+    log_->warn(
+        "Closed connection from {}: the least recently active, to make "
+        "room ({} are open, --max-connections)",
+        victim->first->remote(), inbound_.size());
+  }
+  victim->first->close();
+  inbound_.erase(victim);
+  return true;
+}
+
 asio::awaitable<void> Node::serve_inbound(
     std::shared_ptr<net::Connection> connection) {
-  inbound_.insert(connection);
+  inbound_.emplace(connection, InboundActivity{++inbound_lines_, false});
   spawn(connection->write_loop(), "inbound writer");
 
   NodeId bound_peer = no_node;
   const net::CloseReason reason =
       co_await connection->read_lines([&](std::string_view line) {
         on_inbound_line(*connection, bound_peer, line);
+        if (const auto it = inbound_.find(connection); it != inbound_.end()) {
+          it->second = InboundActivity{++inbound_lines_, bound_peer != no_node};
+        }
       });
 
   if (reason == net::CloseReason::oversized_frame) {

@@ -108,6 +108,7 @@ class Node {
   net::ClientReply not_leader_reply(std::uint64_t seq) const;
   void send_reply(net::Connection& connection, const net::ClientReply& reply);
   void reject(net::Connection& connection, const std::string& why);
+  bool make_room_for_a_connection();
 
   // The core's Ready out.
   void schedule_ready();
@@ -139,8 +140,16 @@ class Node {
   std::map<NodeId, PeerLink> links_;
   // Where replies to a peer's requests go: the connection they came in on.
   std::map<NodeId, std::weak_ptr<net::Connection>> reply_routes_;
-  std::set<std::shared_ptr<net::Connection>> inbound_;
-  // At options_.max_connections: new connections are being closed.
+  // What is known of each inbound connection: when it last sent a line
+  // (a count of inbound lines, not a time) and whether a peer speaks on it.
+  struct InboundActivity {
+    std::uint64_t last_line = 0;
+    bool peer = false;
+  };
+  std::map<std::shared_ptr<net::Connection>, InboundActivity> inbound_;
+  std::uint64_t inbound_lines_ = 0;
+  // At options_.max_connections: new connections are making room, or
+  // being closed when there is none to make.
   bool connections_full_ = false;
 
   std::mt19937_64 random_;
